@@ -1,0 +1,1 @@
+"""One module per CLI command: argument handling and console output around the library."""

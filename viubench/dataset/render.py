@@ -1,0 +1,170 @@
+"""Rendering planned items into media files and item rows (runs inside build worker processes)."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from viubench.dataset.mix import CountingComponent, GroundingComponent, JigsawComponent, Mix
+from viubench.dataset.plan import ItemPlan
+from viubench.dataset.store import MEDIA_DIR, PARAM_KEYS, STATE_DIR, write_frames, write_json_atomic
+from viubench.errors import VideoError
+from viubench.pretext.content import ItemContent, SourceVideo
+from viubench.pretext.counting import PlacementError, generate_counting
+from viubench.pretext.grounding import generate_grounding
+from viubench.pretext.jigsaw import generate_jigsaw
+from viubench.pretext.prompts import SYSTEM_PROMPT
+from viubench.video.decode import decode_frames
+
+CACHE_BYTES = 768 * 1024 * 1024
+
+
+class FrameCache:
+    """Decoded, resized frames per (video, size), least recently used out first.
+
+    A build makes many items from one video; each video is decoded once per worker.
+    """
+
+    def __init__(self, decoder: str, budget: int = CACHE_BYTES) -> None:
+        self.decoder = decoder
+        self.budget = budget
+        self._store: OrderedDict[tuple[str, tuple[int, int]], dict[int, np.ndarray]] = OrderedDict()
+        self.decoded_frames = 0
+
+    def __call__(self, video: SourceVideo, indices: list[int], size: tuple[int, int]) -> np.ndarray:
+        key = (video.key, size)
+        frames = self._store.pop(key, {})
+        missing = sorted(set(indices) - frames.keys())
+        if missing:
+            try:
+                decoded = decode_frames(video.path, missing, size, self.decoder)
+            except VideoError as error:
+                error.video = video.key
+                raise
+            self.decoded_frames += len(missing)
+            frames.update(zip(missing, decoded))
+        self._store[key] = frames
+        self._evict()
+        return np.stack([frames[i] for i in indices])
+
+    def _evict(self) -> None:
+        total = sum(f.nbytes for entry in self._store.values() for f in entry.values())
+        while total > self.budget and len(self._store) > 1:
+            _, entry = self._store.popitem(last=False)
+            total -= sum(f.nbytes for f in entry.values())
+
+
+class ItemOutcome:
+    """What happened to one item: built (``row``), or failed with ``reason``; ``bad_video`` if its video broke."""
+
+    def __init__(self, item_id: str, row: dict[str, Any] | None = None, reason: str | None = None, bad_video: str | None = None) -> None:
+        self.item_id = item_id
+        self.row = row
+        self.reason = reason
+        self.bad_video = bad_video
+
+
+def generate(plan: ItemPlan, frames: int, fetch: FrameCache) -> ItemContent:
+    rng = plan.rng()
+    component = plan.component
+    if isinstance(component, GroundingComponent):
+        return generate_grounding(rng, component.perturbation, component.segment_length, frames, plan.source, plan.donor, fetch)
+    if isinstance(component, CountingComponent):
+        max_frames, max_copies = component.limits()
+        return generate_counting(rng, max_frames, max_copies, frames, plan.source, fetch)
+    if isinstance(component, JigsawComponent):
+        return generate_jigsaw(rng, component.clips, frames, plan.source, fetch)
+    raise TypeError(f"unknown component {component!r}")
+
+
+def render_item(plan: ItemPlan, mix: Mix, out: Path, fetch: FrameCache) -> ItemOutcome:
+    """Generate one item, write its frames under ``media/ID`` and its record under ``.build``."""
+    try:
+        content = generate(plan, mix.frames.frames, fetch)
+    except VideoError as error:
+        return ItemOutcome(plan.id, reason=f"{error.reason}: {error}", bad_video=error.video or plan.source.key)
+    except PlacementError as error:
+        return ItemOutcome(plan.id, reason=f"counting: {error}")
+    final = out / MEDIA_DIR / plan.id
+    tmp = out / MEDIA_DIR / f"{plan.id}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.rmtree(final, ignore_errors=True)
+    digest = hashlib.sha256()
+    videos = []
+    fps = plan.source.fps(mix.frames.frames)
+    for k, (frames, stamps) in enumerate(zip(content.videos, content.timestamps)):
+        names, clip_digest = write_frames(frames, tmp / f"v{k}", mix.frames.jpeg_quality)
+        digest.update(clip_digest.digest())
+        videos.append({
+            "frames": [f"{MEDIA_DIR}/{plan.id}/v{k}/{name}" for name in names],
+            "timestamps": stamps,
+            "sample_fps": fps,
+            "width": int(frames[0].shape[1]),
+            "height": int(frames[0].shape[0]),
+        })
+    tmp.rename(final)
+    row = _row(plan, mix, content, videos, digest.hexdigest())
+    write_json_atomic(out / STATE_DIR / "items" / f"{plan.id}.json", {"fingerprint": plan.fingerprint(mix), "row": row})
+    return ItemOutcome(plan.id, row=row)
+
+
+def _row(plan: ItemPlan, mix: Mix, content: ItemContent, videos: list[dict[str, Any]], media_sha: str) -> dict[str, Any]:
+    info = plan.source.info
+    unknown = set(content.params) - PARAM_KEYS
+    assert not unknown, f"params without a column: {unknown}"
+    return {
+        "id": plan.id,
+        "dataset": mix.name,
+        "task": plan.component.task,
+        "data_source": plan.component.task,
+        "subtype": plan.subtype,
+        "index": plan.index,
+        "system": SYSTEM_PROMPT,
+        "prompt": content.prompt,
+        "question": content.question,
+        "answer": content.answer,
+        "videos": videos,
+        "source": {
+            "path": plan.source.relpath,
+            "sha256": plan.source.key,
+            "num_frames": info.num_frames,
+            "average_fps": info.average_fps,
+            "width": info.width,
+            "height": info.height,
+        },
+        "params": {key: content.params.get(key) for key in sorted(PARAM_KEYS)},
+        "shapes": content.shapes,
+        "provenance": [p.as_dict() for p in content.provenance],
+        "seed": plan.seed,
+        "media_sha256": media_sha,
+    }
+
+
+# Per-process state of build workers (set by ``init_worker``).
+_WORKER: dict[str, Any] = {}
+
+
+def init_worker(mix: Mix, out: Path) -> None:
+    _WORKER.update(mix=mix, out=out, cache=FrameCache(mix.frames.decoder))
+
+
+def render_chunk(plans: list[ItemPlan]) -> list[ItemOutcome]:
+    """Render ``plans`` (items of one source video) in this worker process."""
+    mix, out, cache = _WORKER["mix"], _WORKER["out"], _WORKER["cache"]
+    outcomes = []
+    broken: set[str] = set()
+    for plan in plans:
+        failed = next((v.key for v in (plan.source, plan.donor) if v is not None and v.key in broken), None)
+        if failed is not None:
+            outcomes.append(ItemOutcome(plan.id, reason="video failed", bad_video=failed))
+            continue
+        outcome = render_item(plan, mix, out, cache)
+        if outcome.bad_video:
+            broken.add(outcome.bad_video)
+        outcomes.append(outcome)
+    return outcomes

@@ -1,0 +1,171 @@
+"""On-disk layout of a generated dataset.
+
+```
+DATASET/
+  manifest.json      format version, mix, seed, source hashes, counts, skipped videos and items
+  items.parquet      one row per item (pandas.read_parquet, datasets.load_dataset("parquet", ...))
+  README.md          dataset card; its ``configs`` let ``datasets.load_dataset(DATASET)`` find the items
+  media/ITEM_ID/vK/NN.jpg   frame NN of shown video K (jigsaw: clip K), all at one JPEG quality
+```
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from PIL import Image
+
+FORMAT_VERSION = 1
+ITEMS_FILE = "items.parquet"
+MANIFEST_FILE = "manifest.json"
+MEDIA_DIR = "media"
+STATE_DIR = ".build"  # records of finished items while a build runs; removed when it ends
+
+_VIDEO = pa.struct(
+    [
+        ("frames", pa.list_(pa.string())),
+        ("timestamps", pa.list_(pa.float64())),
+        ("sample_fps", pa.float64()),
+        ("width", pa.int32()),
+        ("height", pa.int32()),
+    ]
+)
+_SOURCE = pa.struct(
+    [
+        ("path", pa.string()),
+        ("sha256", pa.string()),
+        ("num_frames", pa.int32()),
+        ("average_fps", pa.float64()),
+        ("width", pa.int32()),
+        ("height", pa.int32()),
+    ]
+)
+_PARAMS = pa.struct(
+    [
+        ("perturbation", pa.string()),
+        ("segment_start", pa.int32()),
+        ("segment_length", pa.int32()),
+        ("sigma", pa.float64()),
+        ("noise_seed", pa.int64()),
+        ("scale", pa.float64()),
+        ("permutation", pa.list_(pa.int32())),
+        ("hold_count", pa.int32()),
+        ("speed", pa.float64()),
+        ("donor", pa.string()),
+        ("donor_sha256", pa.string()),
+        ("max_frames_per_shape", pa.int32()),
+        ("max_per_frame", pa.int32()),
+        ("clips", pa.int32()),
+        ("shown_order", pa.list_(pa.int32())),
+    ]
+)
+_SHAPE = pa.struct(
+    [
+        ("frame", pa.int32()),
+        ("shape", pa.string()),
+        ("cx", pa.float64()),
+        ("cy", pa.float64()),
+        ("size", pa.float64()),
+        ("angle", pa.float64()),
+        ("color", pa.list_(pa.int32())),
+    ]
+)
+_PROVENANCE = pa.struct(
+    [
+        ("video", pa.int32()),
+        ("position", pa.int32()),
+        ("source", pa.string()),
+        ("source_frame", pa.int32()),
+        ("source_time", pa.float64()),
+        ("time", pa.float64()),
+        ("perturbation", pa.string()),
+        ("shapes", pa.int32()),
+    ]
+)
+ITEM_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("dataset", pa.string()),
+        ("task", pa.string()),
+        ("data_source", pa.string()),  # the name verl datasets and viubench.rewards use
+        ("subtype", pa.string()),
+        ("index", pa.int32()),
+        ("system", pa.string()),
+        ("prompt", pa.string()),
+        ("question", pa.string()),
+        ("answer", pa.string()),
+        ("videos", pa.list_(_VIDEO)),
+        ("source", _SOURCE),
+        ("params", _PARAMS),
+        ("shapes", pa.list_(_SHAPE)),
+        ("provenance", pa.list_(_PROVENANCE)),
+        ("seed", pa.int64()),
+        ("media_sha256", pa.string()),
+    ]
+)
+PARAM_KEYS = frozenset(_PARAMS.names)
+
+
+def write_frames(frames: list[np.ndarray], folder: Path, quality: int) -> tuple[list[str], "hashlib._Hash"]:
+    """Write ``frames`` as ``folder/NN.jpg`` in order, every one with the same encoder settings."""
+    folder.mkdir(parents=True, exist_ok=True)
+    names = []
+    digest = hashlib.sha256()
+    for position, frame in enumerate(frames):
+        path = folder / f"{position:02d}.jpg"
+        # Same quality, subsampling and encoder for every frame: no answer leaks through encoding.
+        Image.fromarray(frame).save(path, "JPEG", quality=quality, subsampling="4:2:0", optimize=False)
+        digest.update(path.read_bytes())
+        names.append(path.name)
+    return names, digest
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON (sorted keys, stable floats) through a temporary file and an atomic rename."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, sort_keys=True, indent=1, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
+
+
+def write_items(rows: list[dict[str, Any]], path: Path) -> str:
+    """Write the items as Parquet (fixed schema, byte-stable) and return the file's SHA-256."""
+    table = pa.Table.from_pylist(rows, schema=ITEM_SCHEMA)
+    tmp = path.with_name(path.name + ".tmp")
+    pq.write_table(table, tmp, compression="zstd", row_group_size=1024, store_schema=False)
+    os.replace(tmp, path)
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_items(dataset: Path) -> pa.Table:
+    return pq.read_table(dataset / ITEMS_FILE, schema=ITEM_SCHEMA)
+
+
+def dataset_card(name: str, counts: dict[str, int]) -> str:
+    lines = [
+        "---",
+        "configs:",
+        "- config_name: default",
+        "  data_files:",
+        f"  - split: test",
+        f"    path: {ITEMS_FILE}",
+        "---",
+        f"# {name}",
+        "",
+        "Generated by `viubench build`: questions made from raw video by a program, so every answer is",
+        "known and verifiable from `provenance` (which source frame, which perturbation) and `params`.",
+        "Frames are under `media/ITEM_ID/vK/NN.jpg`; `manifest.json` holds the parameters, seed and",
+        "source hashes.",
+        "",
+        "| subtype | items |",
+        "|---|---|",
+        *(f"| {subtype} | {count} |" for subtype, count in counts.items()),
+        "",
+    ]
+    return "\n".join(lines)
