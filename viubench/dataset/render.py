@@ -12,7 +12,7 @@ import numpy as np
 
 from viubench.dataset.mix import CountingComponent, GroundingComponent, JigsawComponent, Mix
 from viubench.dataset.plan import ItemPlan
-from viubench.dataset.store import MEDIA_DIR, PARAM_KEYS, STATE_DIR, write_frames, write_json_atomic
+from viubench.dataset.store import MEDIA_DIR, PARAM_KEYS, STATE_DIR, encode_frames, write_encoded, write_json_atomic
 from viubench.errors import VideoError
 from viubench.pretext.content import ItemContent, SourceVideo
 from viubench.pretext.counting import PlacementError, generate_counting
@@ -97,9 +97,14 @@ def render_item(plan: ItemPlan, mix: Mix, out: Path, fetch: FrameCache) -> ItemO
     digest = hashlib.sha256()
     videos = []
     fps = plan.source.fps(mix.frames.frames)
+    # all frames of an item, every clip included, share one encoding and one padded file size
+    encoded = encode_frames([frame for video in content.videos for frame in video], mix.frames.jpeg_quality)
+    cursor = 0
     for k, (frames, stamps) in enumerate(zip(content.videos, content.timestamps)):
-        names, clip_digest = write_frames(frames, tmp / f"v{k}", mix.frames.jpeg_quality)
-        digest.update(clip_digest.digest())
+        chunk = encoded[cursor : cursor + len(frames)]
+        cursor += len(frames)
+        names = write_encoded(chunk, tmp / f"v{k}")
+        digest.update(b"".join(chunk))
         videos.append({
             "frames": [f"{MEDIA_DIR}/{plan.id}/v{k}/{name}" for name in names],
             "timestamps": stamps,

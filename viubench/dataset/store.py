@@ -12,6 +12,7 @@ DATASET/
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 from pathlib import Path
@@ -113,18 +114,44 @@ ITEM_SCHEMA = pa.schema(
 PARAM_KEYS = frozenset(_PARAMS.names)
 
 
-def write_frames(frames: list[np.ndarray], folder: Path, quality: int) -> tuple[list[str], "hashlib._Hash"]:
-    """Write ``frames`` as ``folder/NN.jpg`` in order, every one with the same encoder settings."""
+PAD_BLOCK = 1024
+
+
+def encode_frames(frames: list[np.ndarray], quality: int) -> list[bytes]:
+    """JPEG-encode ``frames`` with one setting and pad them to one byte length.
+
+    Same quality, subsampling, tables and encoder for every frame, and equal file sizes inside an
+    item: neither the encoding nor the file size tells which frames were perturbed (SPEC 7).
+    """
+    encoded = []
+    for frame in frames:
+        buffer = io.BytesIO()
+        Image.fromarray(frame).save(buffer, "JPEG", quality=quality, subsampling="4:4:4", optimize=False)
+        encoded.append(buffer.getvalue())
+    target = -(-(max(len(data) for data in encoded) + 4) // PAD_BLOCK) * PAD_BLOCK
+    return [pad_jpeg(data, target) for data in encoded]
+
+
+def pad_jpeg(data: bytes, target: int) -> bytes:
+    """``data`` grown to ``target`` bytes with JPEG comment segments right after SOI (decoders skip them)."""
+    pad = target - len(data)
+    if pad == 0:
+        return data
+    if pad < 4:
+        raise ValueError("a comment segment needs at least 4 bytes")
+    segments = -(-pad // 65537)
+    sizes = [pad // segments + (1 if k < pad % segments else 0) for k in range(segments)]
+    comments = b"".join(b"\xff\xfe" + (size - 2).to_bytes(2, "big") + bytes(size - 4) for size in sizes)
+    return data[:2] + comments + data[2:]
+
+
+def write_encoded(encoded: list[bytes], folder: Path) -> list[str]:
+    """Write encoded frames as ``folder/NN.jpg`` in position order; return the file names."""
     folder.mkdir(parents=True, exist_ok=True)
-    names = []
-    digest = hashlib.sha256()
-    for position, frame in enumerate(frames):
-        path = folder / f"{position:02d}.jpg"
-        # Same quality, subsampling and encoder for every frame: no answer leaks through encoding.
-        Image.fromarray(frame).save(path, "JPEG", quality=quality, subsampling="4:2:0", optimize=False)
-        digest.update(path.read_bytes())
-        names.append(path.name)
-    return names, digest
+    names = [f"{position:02d}.jpg" for position in range(len(encoded))]
+    for name, data in zip(names, encoded):
+        (folder / name).write_bytes(data)
+    return names
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
