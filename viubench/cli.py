@@ -28,7 +28,7 @@ def _non_negative(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="viubench",
-        description="Self-supervised video understanding benchmarks: generate VIUBench and VideoSSR mixes from raw video.",
+        description="Self-supervised video understanding benchmarks: generate VIUBench and VideoSSR mixes from raw video, evaluate models on them.",
     )
     parser.add_argument("--version", action="version", version=f"viubench {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -60,6 +60,32 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("dataset", type=Path, metavar="DATASET", help="a folder written by 'viubench build'")
     preview.add_argument("item_id", metavar="ITEM_ID", help="the item's id, e.g. grounding_mirror-00003")
     preview.add_argument("--out", type=Path, required=True, help="PNG file to write")
+    evaluate = commands.add_parser(
+        "eval",
+        help="evaluate a model on tasks; writes a run directory",
+        description=(
+            "Evaluate a model on one or more tasks. The run directory gets its manifest first and one journal "
+            "line per finished sample; a killed run continues with --resume RUN_DIR or by running the same "
+            "command again. Results (score, n, bootstrap 95%% interval, errors, parse failures, and the "
+            "paper-compatible number) are derived from the journal."
+        ),
+    )
+    evaluate.add_argument("--model", help="random | instant | scripted:ANSWERS.jsonl | scripted:module:function")
+    evaluate.add_argument("--tasks", help="comma-separated task names (see 'viubench list tasks')")
+    evaluate.add_argument("--limit", type=_positive, metavar="N", help="first N samples of each task (VIUBench: round-robin over subtypes)")
+    evaluate.add_argument("--seed", type=int, default=0, help="seed of the model's sampling and baselines (default: 0)")
+    evaluate.add_argument("--frames", type=int, choices=(32, 48, 64), help="frame budget of every video task (the paper reports 32, 48 and 64)")
+    evaluate.add_argument("--data", action="append", metavar="TASK=DIR", help="local data folder of a task, in its published layout (repeatable)")
+    evaluate.add_argument("--out", type=Path, default=Path("runs"), help="folder of run directories (default: runs)")
+    evaluate.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue a run with its own settings")
+    evaluate.add_argument("--fail-on-error", metavar="K", help="fail the run when errors exceed K (a count, or a fraction below 1)")
+    evaluate.add_argument("--media-workers", type=_non_negative, default=2, metavar="W", help="processes decoding media ahead of the model (default: 2; 0 decodes inline)")
+
+    rescore = commands.add_parser("rescore", help="recompute results.json of a run from its journal", description="Recompute a run's results.json from its sample journal.")
+    rescore.add_argument("run_dir", type=Path, metavar="RUN_DIR")
+
+    listing = commands.add_parser("list", help="list tasks", description="List what exists: tasks with their metric and VideoSpec.")
+    listing.add_argument("what", choices=("tasks",), help="what to list")
     return parser
 
 
@@ -76,6 +102,18 @@ def main(argv: list[str] | None = None) -> int:
             from viubench.commands.preview import run_preview
 
             return run_preview(args)
+        if args.command == "eval":
+            from viubench.commands.evaluate import run_eval_command
+
+            return run_eval_command(args)
+        if args.command == "rescore":
+            from viubench.commands.evaluate import run_rescore_command
+
+            return run_rescore_command(args)
+        if args.command == "list":
+            from viubench.commands.listing import run_list_command
+
+            return run_list_command(args)
     except UserError as error:
         fail(str(error))
     except KeyboardInterrupt:

@@ -10,11 +10,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 console = Console(stderr=True, highlight=False)
 stdout = Console(highlight=False)
+if not stdout.is_terminal:
+    stdout = Console(highlight=False, width=160)  # tables stay readable in logs and pipes
 
 
 @contextmanager
-def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
-    """A progress bar that appears on the first ``update(done, total)`` (so early errors print alone)."""
+def progress_bar(description: str) -> Iterator[Callable[..., None]]:
+    """A progress bar that appears on the first ``update(done, total, note)`` (so early errors print
+    alone); ``total`` None means unknown, ``note`` is shown after the description."""
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -27,12 +30,13 @@ def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
     task = progress.add_task(description, total=None)
     started = False
 
-    def update(done: int, total: int) -> None:
+    def update(done: int, total: int | None, note: str | None = None) -> None:
         nonlocal started
         if not started:
             progress.start()
             started = True
-        progress.update(task, completed=done, total=total)
+        text = f"{description} {note}" if note else description
+        progress.update(task, completed=done, total=total, description=text)
 
     try:
         yield update

@@ -1,0 +1,127 @@
+"""VIUBench (SPEC 4): the nine scored subtypes of a dataset made by ``viubench build``.
+
+Data: ``--data viubench=DIR`` (a dataset folder), or by default a VIUBench built once from the sample
+clips into the cache and reused. With ``--limit N`` the items are taken round-robin over the subtypes
+(so every subtype is represented), and the default dataset is built only as far as needed (a build
+with fewer items per subtype gives exactly the first items of a bigger one).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any, Iterator
+
+import pyarrow.parquet as pq
+
+from viubench.dataset.build import build_dataset
+from viubench.dataset.mix import viubench_mix
+from viubench.dataset.store import ITEMS_FILE, MANIFEST_FILE
+from viubench.errors import UserError
+from viubench.paths import cache_root, inside
+from viubench.pretext.counting import DIFFICULTIES
+from viubench.pretext.prompts import SYSTEM_PROMPT
+from viubench.task.registry import Task, TaskContext
+from viubench.task.sample import AnswerFormat, Sample, UnreadableSample, VideoRef, parts_from_template, user_turn
+from viubench.task.spec import TaskConfig, VideoSpec
+
+SUBTYPES = [c.subtype() for c in viubench_mix().components]
+PER_SUBTYPE = 300
+COLUMNS = ["id", "task", "subtype", "index", "system", "prompt", "answer", "videos", "params", "source", "seed"]
+
+CONFIG = TaskConfig(
+    name="viubench",
+    kind="viubench",
+    domain="Intrinsic",
+    metric="SPEC 4 score (grounding mIoU, counting per-type exact, jigsaw exact); overall = mean of 9 subtypes",
+    description="Video Intrinsic Understanding Benchmark: anomaly grounding, object counting, temporal jigsaw",
+    video=VideoSpec(stored=True, max_frames=48),
+    system=SYSTEM_PROMPT,
+    prompt="{prompt}",
+    max_new_tokens=32,
+    overall="subtasks",
+    subtasks=SUBTYPES,
+    groups={
+        "Counting": [s for s in SUBTYPES if s.startswith("counting")],
+        "Grounding": [s for s in SUBTYPES if s.startswith("grounding")],
+        "Jigsaw": [s for s in SUBTYPES if s.startswith("jigsaw")],
+    },
+)
+
+
+def default_dataset(limit: int | None) -> Path:
+    """The VIUBench built from the sample clips (seed 0), as many items per subtype as ``limit`` needs."""
+    per_subtype = PER_SUBTYPE if limit is None else min(PER_SUBTYPE, max(1, math.ceil(limit / len(SUBTYPES))))
+    out = cache_root() / "datasets" / f"viubench-sample-seed0-n{per_subtype}"
+    if not (out / MANIFEST_FILE).is_file():
+        from viubench.console import console, progress_bar
+
+        console.print(f"building the default VIUBench ({per_subtype} per subtype) into {out} (once)", markup=False)
+        with progress_bar("building viubench") as update:
+            build_dataset(viubench_mix(per_subtype), out, None, seed=0, workers=min(8, os.cpu_count() or 1), progress=update)
+    return out
+
+
+def answer_format(row: dict[str, Any]) -> AnswerFormat:
+    video = row["videos"][0]
+    if row["task"] == "grounding":
+        return AnswerFormat(kind="interval", grid_fps=video["sample_fps"], positions=len(video["frames"]), min_positions=8)
+    if row["task"] == "counting":
+        params = row["params"]
+        return AnswerFormat(kind="counts", count=3, maximum=params["max_frames_per_shape"] * params["max_per_frame"])
+    return AnswerFormat(kind="order", digits=len(row["videos"]))
+
+
+def to_sample(row: dict[str, Any], root: Path, dataset_hash: str) -> Sample:
+    refs = [
+        VideoRef(frames=[str(inside(root, name)) for name in video["frames"]], timestamps=video["timestamps"], sample_fps=video["sample_fps"])
+        for video in row["videos"]
+    ]
+    return Sample(
+        id=row["id"],
+        task="viubench",
+        subtask=row["subtype"],
+        messages=user_turn(row["system"], parts_from_template(row["prompt"], refs)),
+        target=row["answer"],
+        answer_format=answer_format(row),
+        metadata={"source_sha256": row["source"]["sha256"], "seed": row["seed"], "dataset_items_sha256": dataset_hash},
+    )
+
+
+def selected_rows(items: Path, limit: int | None) -> set[int]:
+    """Row numbers of the first ``limit`` items taken round-robin over subtypes (all rows if None)."""
+    table = pq.read_table(items, columns=["subtype", "index"])
+    subtypes, indices = table["subtype"].to_pylist(), table["index"].to_pylist()
+    order = sorted(range(len(subtypes)), key=lambda r: (indices[r], SUBTYPES.index(subtypes[r]) if subtypes[r] in SUBTYPES else len(SUBTYPES), subtypes[r]))
+    return set(order if limit is None else order[:limit])
+
+
+def load(context: TaskContext) -> Iterator[Sample | UnreadableSample]:
+    root = context.data_dir or default_dataset(context.limit)
+    items = root / ITEMS_FILE
+    if not items.is_file():
+        raise UserError(f"viubench: {root} is not a dataset made by 'viubench build' (no {ITEMS_FILE})")
+    import hashlib
+
+    dataset_hash = hashlib.sha256(items.read_bytes()).hexdigest()
+    wanted = selected_rows(items, context.limit)
+    row_number = 0
+    for batch in pq.ParquetFile(items).iter_batches(batch_size=256, columns=COLUMNS):
+        for row in batch.to_pylist():
+            if row_number in wanted:
+                try:
+                    yield to_sample(row, root, dataset_hash)
+                except (ValueError, KeyError, TypeError) as error:
+                    yield UnreadableSample(id=str(row.get("id")), task="viubench", subtask=str(row.get("subtype")), error=f"unreadable row: {error}")
+            row_number += 1
+
+
+def fixture(folder: Path) -> Path:
+    """A small VIUBench (2 items per subtype) built from the sample clips: the real dataset layout."""
+    out = folder / "viubench"
+    build_dataset(viubench_mix(2), out, None, seed=0, workers=1)
+    return out
+
+
+TASKS = [Task(CONFIG, load, fixture)]

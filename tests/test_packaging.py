@@ -1,0 +1,17 @@
+"""The wheel holds every package, the built-in tasks included (tasks/ must work from an install)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_every_package_folder_is_listed_in_pyproject() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = set(config["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "viubench").rglob("__init__.py")}
+    found |= {"viubench.builtin_tasks"} if (ROOT / "tasks" / "__init__.py").is_file() else set()
+    assert found == listed
+    assert config["package-dir"]["viubench.builtin_tasks"] == "tasks"

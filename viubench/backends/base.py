@@ -1,0 +1,68 @@
+"""The Backend contract.
+
+A backend takes a batch of requests and returns, for each, either text or a structured error; never
+an empty string standing in for a failure. Backends only classify errors; the runner owns retries
+and bookkeeping.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+from viubench.runner.media import DecodedVideo
+from viubench.task.sample import AnswerFormat, Message
+
+
+@dataclass(frozen=True)
+class GenerationConfig:
+    max_new_tokens: int
+    temperature: float = 0.0  # greedy
+    seed: int = 0
+
+
+@dataclass
+class Request:
+    sample_id: str
+    messages: list[Message]
+    videos: list[DecodedVideo]  # one per video part of the messages, in order
+    generation: GenerationConfig
+    answer_format: AnswerFormat
+
+
+@dataclass
+class ErrorInfo:
+    kind: str  # "media", "model", "timeout", "rate_limit", "server", "client", ...
+    message: str
+    retryable: bool = False
+
+
+@dataclass
+class Response:
+    text: str | None = None
+    error: ErrorInfo | None = None
+    usage: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if (self.text is None) == (self.error is None):
+            raise ValueError("a Response holds exactly one of text and error")
+
+
+class Backend(ABC):
+    """Subclasses set ``name``; ``needs_media`` False lets the runner skip decoding."""
+
+    name: str = "backend"
+    needs_media: bool = True
+    batch_size: int = 1
+
+    @abstractmethod
+    def generate(self, requests: list[Request]) -> list[Response]:
+        """One response per request, in order."""
+
+    def describe(self) -> dict[str, Any]:
+        """What identifies this model and its settings (fingerprinted into the run manifest)."""
+        return {"backend": self.name}
+
+    def close(self) -> None:
+        """Release resources (models, pools, sessions)."""

@@ -1,0 +1,82 @@
+"""``viubench eval`` and ``viubench rescore``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from viubench.config import validate_strict
+from viubench.console import console, progress_bar, stdout
+from viubench.errors import UserError
+from viubench.runner.engine import RunConfig, run_eval
+from viubench.runner.results import task_results
+from viubench.runner.rundir import RESULTS, read_manifest
+from viubench.runner.table import results_tables
+from viubench.dataset.store import write_json_atomic
+
+
+def parse_fail_on_error(text: str | None) -> float | None:
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise UserError(f"--fail-on-error {text!r}: give a count (e.g. 5) or a fraction (e.g. 0.1)") from None
+    if value < 0:
+        raise UserError("--fail-on-error must be 0 or more")
+    return value
+
+
+def parse_data(items: list[str]) -> dict[str, str]:
+    data = {}
+    for item in items:
+        name, sep, folder = item.partition("=")
+        if not sep or not name or not folder:
+            raise UserError(f"--data {item!r}: use TASK=FOLDER")
+        data[name] = str(Path(folder).resolve())
+    return data
+
+
+def run_eval_command(args: argparse.Namespace) -> int:
+    if args.resume is None and (args.model is None or args.tasks is None):
+        raise UserError("give --model and --tasks (or --resume RUN_DIR)")
+    config = validate_strict(
+        RunConfig,
+        {
+            "model": args.model or "",
+            "tasks": [t.strip() for t in (args.tasks or "resume").split(",") if t.strip()],
+            "limit": args.limit,
+            "seed": args.seed,
+            "frames": args.frames,
+            "data": parse_data(args.data or []),
+            "out": str(args.out),
+            "fail_on_error": parse_fail_on_error(args.fail_on_error),
+            "media_workers": args.media_workers,
+        },
+        "eval",
+    )
+    with progress_bar("evaluating") as update:
+
+        def report(task: str, done: int, total: int | None, errors: int) -> None:
+            update(done, total, f"{task} ({errors} errors)")
+
+        outcome = run_eval(config, resume=args.resume, progress=report)
+    manifest = read_manifest(outcome.run_dir)
+    for table in results_tables(manifest["config"]["model"], outcome.results):
+        stdout.print(table)
+    stdout.print(f"run: {outcome.run_dir}  ({outcome.evaluated} samples evaluated now, {outcome.errors} errors)", markup=False)
+    return 0
+
+
+def run_rescore_command(args: argparse.Namespace) -> int:
+    from viubench.task.registry import get_tasks
+
+    run_dir: Path = args.run_dir
+    manifest = read_manifest(run_dir)
+    tasks = get_tasks(list(manifest["tasks"]))
+    results = {task.name: task_results(run_dir, task.config) for task in tasks}
+    write_json_atomic(run_dir / RESULTS, {"run_id": run_dir.name, "model": manifest["config"]["model"], "tasks": results})
+    for table in results_tables(manifest["config"]["model"], results):
+        stdout.print(table)
+    console.print(f"rewrote {run_dir / RESULTS}", markup=False)
+    return 0

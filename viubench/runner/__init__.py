@@ -1,0 +1,1 @@
+"""Evaluation runs: media loading, the run directory and journal, the pipeline, results."""

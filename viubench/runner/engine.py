@@ -1,0 +1,288 @@
+"""The evaluation pipeline.
+
+Task samples -> media worker processes decode and sample frames ahead of the model (a bounded window
+of in-flight samples) -> the backend generates in batches -> the task's kind extracts and scores ->
+one journal line per sample -> results derived from the journals.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import re
+import time
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from itertools import islice
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from pydantic import Field
+
+from viubench import __version__
+from viubench.backends.base import Backend, ErrorInfo, GenerationConfig, Request, Response
+from viubench.backends.registry import resolve_model
+from viubench.config import StrictModel
+from viubench.errors import UserError, VideoError
+from viubench.runner.media import DecodedVideo, load_video
+from viubench.runner.results import task_results
+from viubench.runner.rundir import MANIFEST, RESULTS, SAMPLES, Journal, environment, read_manifest, write_manifest
+from viubench.dataset.store import write_json_atomic
+from viubench.task.kinds import score_response
+from viubench.task.registry import Task, TaskContext, get_tasks
+from viubench.task.sample import Sample, UnreadableSample
+from viubench.task.spec import VideoSpec
+
+
+class RunConfig(StrictModel):
+    model: str
+    tasks: list[str] = Field(min_length=1)
+    limit: int | None = Field(None, ge=1)
+    seed: int = 0
+    frames: int | None = Field(None, ge=1, description="override max_frames of every task's VideoSpec")
+    data: dict[str, str] = Field(default_factory=dict, description="task name -> local data folder")
+    out: str = "runs"
+    fail_on_error: float | None = Field(None, ge=0, description="fail when errors exceed this count (>= 1) or fraction (< 1)")
+    media_workers: int = Field(2, ge=0)
+
+    def run_id(self) -> str:
+        identity = self.model_dump(mode="json", include={"model", "tasks", "limit", "seed", "frames", "data"})
+        digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:10]
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "_", self.model.split("/")[-1].split(":")[-1])[:40] or "model"
+        return f"{slug}-{digest}"
+
+
+@dataclass
+class RunOutcome:
+    run_dir: Path
+    status: str
+    results: dict[str, Any]
+    errors: int
+    evaluated: int
+
+
+ProgressHook = Callable[[str, int, int | None, int], None]  # (task, done, total, errors)
+
+
+def effective_spec(task: Task, frames: int | None) -> VideoSpec:
+    spec = task.config.video
+    if frames is not None and not spec.stored:
+        spec = spec.model_copy(update={"max_frames": frames})
+    return spec
+
+
+def prompt_hash(sample: Sample) -> str:
+    payload = json.dumps([m.model_dump(mode="json") for m in sample.messages], sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def decode_sample(sample: Sample, spec: VideoSpec) -> list[DecodedVideo] | ErrorInfo:
+    """Runs in a media worker: every video of ``sample``, or the error that stopped it."""
+    try:
+        return [load_video(ref, spec) for ref in sample.videos()]
+    except VideoError as error:
+        return ErrorInfo("media", f"{error.reason}: {error}")
+    except Exception as error:  # any other failure of one sample's media stays that sample's
+        return ErrorInfo("media", f"{type(error).__name__}: {error}")
+
+
+def start_run(config: RunConfig, resume: Path | None = None) -> tuple[RunConfig, Path]:
+    """The run's config and directory: ``resume`` reuses a run's own config; the same command resumes too."""
+    if resume is not None:
+        if not (resume / MANIFEST).is_file():
+            raise UserError(f"--resume {resume}: not a run directory (no {MANIFEST})")
+        saved = RunConfig.model_validate(read_manifest(resume)["config"])
+        return saved, resume
+    return config, Path(config.out) / config.run_id()
+
+
+def run_eval(config: RunConfig, resume: Path | None = None, progress: ProgressHook | None = None) -> RunOutcome:
+    config, run_dir = start_run(config, resume)
+    tasks = get_tasks(config.tasks)
+    backend = resolve_model(config.model, config.seed)
+    manifest = {
+        "run_id": run_dir.name,
+        "status": "started",
+        "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "viubench": __version__,
+        "config": config.model_dump(mode="json"),
+        "environment": environment(),
+        "model": backend.describe(),
+        "tasks": {
+            t.name: {"version": t.config.version, "config_fingerprint": t.config.fingerprint(), "video": effective_spec(t, config.frames).model_dump(mode="json")}
+            for t in tasks
+        },
+    }
+    write_manifest(run_dir, manifest)
+    errors = evaluated = 0
+    status = "failed"
+    try:
+        for task in tasks:
+            task_errors, task_done, dataset = _run_task(task, config, run_dir, backend, progress, errors)
+            errors += task_errors
+            evaluated += task_done
+            manifest["tasks"][task.name]["dataset"] = dataset
+        status = "finished"
+    except _TooManyErrors as stop:
+        errors = stop.errors
+        raise UserError(f"run failed: {stop.errors} errors exceed --fail-on-error {config.fail_on_error:g} ({run_dir})") from None
+    finally:
+        backend.close()
+        results = {name: task_results(run_dir, task.config) for name, task in ((t.name, t) for t in tasks)}
+        write_json_atomic(run_dir / RESULTS, {"run_id": run_dir.name, "model": config.model, "tasks": results})
+        manifest["status"] = status
+        manifest["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        write_manifest(run_dir, manifest)
+    return RunOutcome(run_dir, status, results, errors, evaluated)
+
+
+class _TooManyErrors(Exception):
+    def __init__(self, errors: int) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def _too_many(config: RunConfig, errors: int, seen: int) -> bool:
+    limit = config.fail_on_error
+    if limit is None or errors == 0:
+        return False
+    return errors > limit if limit >= 1 else errors / max(1, seen) > limit
+
+
+def _run_task(task: Task, config: RunConfig, run_dir: Path, backend: Backend, progress: ProgressHook | None, prior_errors: int) -> tuple[int, int, dict[str, Any]]:
+    spec = effective_spec(task, config.frames)
+    data_dir = Path(config.data[task.name]) if task.name in config.data else None
+    context = TaskContext(data_dir=data_dir, video=spec, limit=config.limit, seed=config.seed)
+    journal = Journal(run_dir / SAMPLES / f"{task.name}.jsonl")
+    done = journal.recover()
+    generation = GenerationConfig(max_new_tokens=task.config.max_new_tokens, seed=config.seed)
+    samples = (s for s in islice(task.load(context), config.limit) if s.id not in done)
+    errors = evaluated = 0
+    dataset: dict[str, Any] = {}
+    total = None if config.limit is None else config.limit
+    if progress:
+        progress(task.name, len(done), total, 0)
+    try:
+        for batch in _prefetch(samples, spec, backend, config.media_workers):
+            first = batch[0][0]
+            if not dataset and isinstance(first, Sample):
+                dataset = {k: v for k, v in first.metadata.items() if k.startswith("dataset")}
+            for record in _answer(task, batch, backend, generation):
+                journal.append(record)
+                evaluated += 1
+                errors += record["error"] is not None
+                if progress:
+                    progress(task.name, len(done) + evaluated, total, errors)
+                if _too_many(config, prior_errors + errors, evaluated):
+                    raise _TooManyErrors(prior_errors + errors)
+    finally:
+        journal.close()
+    return errors, evaluated, dataset
+
+
+Decoded = tuple[Sample | UnreadableSample, list[DecodedVideo] | ErrorInfo | None, float]
+
+
+def _prefetch(samples: Iterator[Sample | UnreadableSample], spec: VideoSpec, backend: Backend, workers: int) -> Iterator[list[Decoded]]:
+    """Batches of (sample, decoded media or error, media seconds); decoding runs ahead in workers."""
+    batch: list[Decoded] = []
+    if not backend.needs_media:
+        for sample in samples:
+            batch.append((sample, None, 0.0))
+            if len(batch) >= backend.batch_size:
+                yield from _emit(batch)
+                batch = []
+        yield from _emit(batch)
+        return
+    window = max(backend.batch_size, 2 * max(1, workers)) + max(1, workers)
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) if workers > 0 else None
+    pending: deque[tuple[Sample | UnreadableSample, Future | list[DecodedVideo] | ErrorInfo | None, float]] = deque()
+    try:
+        iterator = iter(samples)
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < window:
+                sample = next(iterator, None)
+                if sample is None:
+                    exhausted = True
+                    break
+                started = time.perf_counter()
+                if isinstance(sample, UnreadableSample):
+                    pending.append((sample, None, started))
+                elif pool is None:
+                    pending.append((sample, decode_sample(sample, spec), started))
+                else:
+                    pending.append((sample, pool.submit(decode_sample, sample, spec), started))
+            if not pending:
+                break
+            sample, media, started = pending.popleft()
+            if isinstance(media, Future):
+                media = media.result()
+            batch.append((sample, media, time.perf_counter() - started))
+            if len(batch) >= backend.batch_size or (exhausted and not pending):
+                yield from _emit(batch)
+                batch = []
+        yield from _emit(batch)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+def _emit(batch: list[Decoded]) -> Iterator[list[Decoded]]:
+    if batch:
+        yield batch
+
+
+def _answer(task: Task, batch: list[Decoded], backend: Backend, generation: GenerationConfig) -> Iterator[dict[str, Any]]:
+    """Generate for the decodable samples of ``batch`` and yield one journal record per sample."""
+    requests, slots = [], []
+    for position, (sample, media, _) in enumerate(batch):
+        if isinstance(sample, Sample) and not isinstance(media, ErrorInfo):
+            requests.append(Request(sample.id, sample.messages, media or [], generation, sample.answer_format))
+            slots.append(position)
+    started = time.perf_counter()
+    responses = backend.generate(requests) if requests else []
+    model_seconds = (time.perf_counter() - started) / max(1, len(requests))
+    if len(responses) != len(requests):
+        raise RuntimeError(f"backend {backend.name} returned {len(responses)} responses for {len(requests)} requests")
+    by_position: dict[int, Response] = dict(zip(slots, responses))
+    for position, (sample, media, media_seconds) in enumerate(batch):
+        if isinstance(sample, UnreadableSample):
+            yield _record(sample.id, sample.subtask, None, None, ErrorInfo("data", sample.error), media_seconds, 0.0)
+        elif isinstance(media, ErrorInfo):
+            yield _record(sample.id, sample.subtask, prompt_hash(sample), sample.target, media, media_seconds, 0.0)
+        else:
+            response = by_position[position]
+            record = _record(sample.id, sample.subtask, prompt_hash(sample), sample.target, response.error, media_seconds, model_seconds)
+            record["usage"] = response.usage or None
+            if response.error is None:
+                scored = score_response(sample, response.text or "")
+                record.update(
+                    response=response.text,
+                    extracted=scored.extracted,
+                    parse_failed=scored.parse_failed,
+                    score=scored.score,
+                    paper_score=scored.paper_score,
+                    metrics=scored.metrics or None,
+                )
+            yield record
+
+
+def _record(ident: str, subtask: str, prompt: str | None, target: str | None, error: ErrorInfo | None, media_s: float, model_s: float) -> dict[str, Any]:
+    return {
+        "id": ident,
+        "subtask": subtask,
+        "prompt_hash": prompt,
+        "target": target,
+        "response": None,
+        "error": None if error is None else {"kind": error.kind, "message": error.message},
+        "extracted": None,
+        "parse_failed": False,
+        "score": 0.0,
+        "paper_score": None,
+        "metrics": None,
+        "timings": {"media_s": round(media_s, 4), "model_s": round(model_s, 4)},
+    }

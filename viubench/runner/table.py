@@ -1,0 +1,64 @@
+"""The console table at the end of a run, in the paper's layout (Table 1 for VIUBench)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+ABBREVIATIONS = {
+    "counting_easy": "CE",
+    "counting_hard": "CH",
+    "grounding_channelswap": "Chan",
+    "grounding_rotate180": "Rot",
+    "grounding_zoomout": "ZoomOut",
+    "grounding_mirror": "Mirror",
+    "grounding_shuffle": "Shuffle",
+    "jigsaw_easy": "JE",
+    "jigsaw_hard": "JH",
+}
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def results_tables(model: str, results: dict[str, dict[str, Any]]) -> list[Table]:
+    """Per task: the scores in the paper's layout, then n, interval, errors and parse failures."""
+    tables = []
+    for name, result in results.items():
+        subtasks, overall = result["subtasks"], result["overall"]
+        columns = list(subtasks) if result["overall_rule"] == "subtasks" else []
+        extra = [k for k in ("miou", "r@0.3", "r@0.5", "r@0.7") if k in overall]
+        scores = Table(title=f"{name}: {result['metric']}")
+        scores.add_column("model")
+        for subtask in columns:
+            scores.add_column(ABBREVIATIONS.get(subtask, subtask), justify="right")
+        for group in result["groups"]:
+            scores.add_column(group, justify="right")
+        scores.add_column("Overall", justify="right", style="bold")
+        for key in extra:
+            scores.add_column(key, justify="right")
+        scores.add_row(
+            model,
+            *(_fmt(subtasks[s]["score"]) for s in columns),
+            *(_fmt(g["score"]) for g in result["groups"].values()),
+            _fmt(overall["score"]),
+            *(_fmt(overall[k]) for k in extra),
+        )
+        tables.append(scores)
+        counts = Table(show_header=True, box=None, padding=(0, 2))
+        for column in ("", "95% interval", "n", "errors", "parse failures", "paper-compatible (n)"):
+            counts.add_column(column, justify="right")
+        ci = overall["ci95"]
+        paper = overall["paper_compatible"]
+        counts.add_row(
+            "Overall",
+            f"[{ci[0]:.1f}, {ci[1]:.1f}]" if ci else "-",
+            str(overall["n"]),
+            str(overall["errors"]),
+            str(overall["parse_failures"]),
+            f"{_fmt(paper['score'])} ({paper['n']})",
+        )
+        tables.append(counts)
+    return tables

@@ -1,0 +1,1 @@
+"""Evaluation scoring: lenient answer extraction (``extract``) and per-item metrics (``metrics``)."""

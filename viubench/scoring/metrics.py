@@ -1,0 +1,109 @@
+"""Per-item evaluation scores in [0, 1] (SPEC 4, SPEC 6) and bootstrap confidence intervals.
+
+Scores are fractions; reports multiply by 100. A parse failure never reaches these functions: the
+caller scores it 0 and counts it. A malformed *target* (dataset bug) raises ValueError.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+_BOOTSTRAP_CHUNK = 4_000_000  # resampled values drawn per step (bounds memory for large sets)
+
+
+def interval_iou(pred: tuple[float, float], target: tuple[float, float]) -> float:
+    """IoU of two time intervals: overlap / (len_pred + len_target - overlap).
+
+    0 when the prediction is reversed (start > end) or not finite, or when the union is empty
+    (both intervals of zero length). A reversed or non-finite target raises ValueError.
+    """
+    target_start, target_end = float(target[0]), float(target[1])
+    if not (math.isfinite(target_start) and math.isfinite(target_end)) or target_start > target_end:
+        raise ValueError(f"invalid target interval {target!r}")
+    start, end = float(pred[0]), float(pred[1])
+    if not (math.isfinite(start) and math.isfinite(end)) or start > end:
+        return 0.0
+    overlap = max(0.0, min(end, target_end) - max(start, target_start))
+    union = (end - start) + (target_end - target_start) - overlap
+    if union <= 0.0:
+        return 0.0
+    return min(1.0, overlap / union)
+
+
+def counting_score(pred: tuple[int, ...], target: tuple[int, ...]) -> float:
+    """SPEC 4 counting: per shape type 1 if the count is exact, else 0; the mean over types.
+
+    ``pred`` and ``target`` must have the same, non-zero length (``extract_counts(text, n)``
+    guarantees it), else ValueError.
+    """
+    if not target or len(pred) != len(target):
+        raise ValueError(f"counts of different lengths: pred {pred!r}, target {target!r}")
+    return sum(1.0 for p, t in zip(pred, target) if p == t) / len(target)
+
+
+def jigsaw_score(pred: str, target: str) -> float:
+    """SPEC 4 jigsaw: 1 if the whole order string is identical to the target, else 0."""
+    return 1.0 if pred == target else 0.0
+
+
+def choice_score(pred: str, target: str) -> float:
+    """Multiple-choice accuracy: 1 if the option letter equals the target exactly, else 0."""
+    return 1.0 if pred == target else 0.0
+
+
+def recall_at(ious: list[float], threshold: float) -> float:
+    """R@threshold: the share of items with IoU >= threshold (nan for no items)."""
+    if not ious:
+        return math.nan
+    return sum(1 for iou in ious if iou >= threshold) / len(ious)
+
+
+def _resampled_means(values: np.ndarray, resamples: int, seed: int) -> np.ndarray:
+    """Means of ``resamples`` with-replacement resamples, drawn in bounded chunks from one RNG."""
+    rng = np.random.default_rng(seed)
+    size = len(values)
+    rows_per_chunk = max(1, _BOOTSTRAP_CHUNK // size)
+    means = np.empty(resamples)
+    for first in range(0, resamples, rows_per_chunk):
+        rows = min(rows_per_chunk, resamples - first)
+        picks = rng.integers(0, size, size=(rows, size))
+        means[first : first + rows] = values[picks].mean(axis=1)
+    return means
+
+
+def bootstrap_interval(
+    scores: Sequence[float], resamples: int = 1000, seed: int = 0, confidence: float = 0.95
+) -> tuple[float, float]:
+    """Percentile bootstrap confidence interval (low, high) of the mean of ``scores``.
+
+    Deterministic for a seed. (nan, nan) for no scores; (x, x) for a single score x.
+    """
+    if resamples < 1:
+        raise ValueError(f"resamples must be at least 1, got {resamples}")
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    values = np.asarray(scores, dtype=float)
+    if values.size == 0:
+        return math.nan, math.nan
+    if values.size == 1:
+        return float(values[0]), float(values[0])
+    means = _resampled_means(values, resamples, seed)
+    tail = (1.0 - confidence) / 2.0
+    low, high = np.quantile(means, [tail, 1.0 - tail])
+    return float(low), float(high)
+
+
+def paired_bootstrap_delta(
+    a: Sequence[float], b: Sequence[float], resamples: int = 1000, seed: int = 0
+) -> tuple[float, float]:
+    """95% percentile bootstrap interval of mean(b) - mean(a), resampling items (pairs) together.
+
+    ``a[i]`` and ``b[i]`` are two systems' scores on the same item i; lengths must match.
+    """
+    if len(a) != len(b):
+        raise ValueError(f"paired scores need equal lengths, got {len(a)} and {len(b)}")
+    deltas = np.asarray(b, dtype=float) - np.asarray(a, dtype=float)
+    return bootstrap_interval(deltas.tolist(), resamples=resamples, seed=seed)
