@@ -82,7 +82,8 @@ def test_true_answers_score_100_and_garbage_scores_0(small_viubench: Path, tmp_p
     assert "CE" in result.stdout and "Overall" in result.stdout
 
     wrong = _answers_file(small_viubench, tmp_path / "wrong.jsonl", wrong=True)
-    result = viubench_cli("eval", "--model", f"scripted:{wrong}", "--tasks", "viubench", "--data", f"viubench={small_viubench}", "--out", str(tmp_path / "runs"))
+    result = viubench_cli("eval", "--model", f"scripted:{wrong}", "--tasks", "viubench", "--data", f"viubench={small_viubench}", "--out", str(tmp_path / "runs"), "--paper-compatible")
+    assert "paper-compatible" in result.stdout
     results = _results(_run_dir(result.stdout))
     assert results["overall"]["score"] == 0.0
     assert results["overall"]["parse_failures"] == 18

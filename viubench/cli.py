@@ -79,10 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--out", type=Path, default=Path("runs"), help="folder of run directories (default: runs)")
     evaluate.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue a run with its own settings")
     evaluate.add_argument("--fail-on-error", metavar="K", help="fail the run when errors exceed K (a count, or a fraction below 1)")
+    evaluate.add_argument("--paper-compatible", action="store_true", help="also print what the paper's released scripts would report (first character as the option letter, unparsable items left out)")
     evaluate.add_argument("--media-workers", type=_non_negative, default=2, metavar="W", help="processes decoding media ahead of the model (default: 2; 0 decodes inline)")
 
     rescore = commands.add_parser("rescore", help="recompute results.json of a run from its journal", description="Recompute a run's results.json from its sample journal.")
     rescore.add_argument("run_dir", type=Path, metavar="RUN_DIR")
+    rescore.add_argument("--paper-compatible", action="store_true", help="also print the paper-compatible numbers")
 
     listing = commands.add_parser("list", help="list tasks", description="List what exists: tasks with their metric and VideoSpec.")
     listing.add_argument("what", choices=("tasks",), help="what to list")

@@ -62,7 +62,7 @@ def run_eval_command(args: argparse.Namespace) -> int:
 
         outcome = run_eval(config, resume=args.resume, progress=report)
     manifest = read_manifest(outcome.run_dir)
-    for table in results_tables(manifest["config"]["model"], outcome.results):
+    for table in results_tables(manifest["config"]["model"], outcome.results, args.paper_compatible):
         stdout.print(table)
     stdout.print(f"run: {outcome.run_dir}  ({outcome.evaluated} samples evaluated now, {outcome.errors} errors)", markup=False)
     return 0
@@ -76,7 +76,7 @@ def run_rescore_command(args: argparse.Namespace) -> int:
     tasks = get_tasks(list(manifest["tasks"]))
     results = {task.name: task_results(run_dir, task.config) for task in tasks}
     write_json_atomic(run_dir / RESULTS, {"run_id": run_dir.name, "model": manifest["config"]["model"], "tasks": results})
-    for table in results_tables(manifest["config"]["model"], results):
+    for table in results_tables(manifest["config"]["model"], results, args.paper_compatible):
         stdout.print(table)
     console.print(f"rewrote {run_dir / RESULTS}", markup=False)
     return 0

@@ -244,7 +244,11 @@ def _answer(task: Task, batch: list[Decoded], backend: Backend, generation: Gene
             requests.append(Request(sample.id, sample.messages, media or [], generation, sample.answer_format))
             slots.append(position)
     started = time.perf_counter()
-    responses = backend.generate(requests) if requests else []
+    try:
+        responses = backend.generate(requests) if requests else []
+    except Exception as error:  # a crashing backend fails this batch's samples, not the run
+        failure = ErrorInfo("model", f"{type(error).__name__}: {' '.join(str(error).split())[:300]}")
+        responses = [Response(error=failure) for _ in requests]
     model_seconds = (time.perf_counter() - started) / max(1, len(requests))
     if len(responses) != len(requests):
         raise RuntimeError(f"backend {backend.name} returned {len(responses)} responses for {len(requests)} requests")

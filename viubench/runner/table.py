@@ -23,8 +23,9 @@ def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
-def results_tables(model: str, results: dict[str, dict[str, Any]]) -> list[Table]:
-    """Per task: the scores in the paper's layout, then n, interval, errors and parse failures."""
+def results_tables(model: str, results: dict[str, dict[str, Any]], paper_compatible: bool = False) -> list[Table]:
+    """Per task: the scores in the paper's layout, then n, interval, errors and parse failures (and,
+    with ``paper_compatible``, the number the paper's released scripts would print)."""
     tables = []
     for name, result in results.items():
         subtasks, overall = result["subtasks"], result["overall"]
@@ -48,17 +49,12 @@ def results_tables(model: str, results: dict[str, dict[str, Any]]) -> list[Table
         )
         tables.append(scores)
         counts = Table(show_header=True, box=None, padding=(0, 2))
-        for column in ("", "95% interval", "n", "errors", "parse failures", "paper-compatible (n)"):
+        columns = ["", "95% interval", "n", "errors", "parse failures"] + (["paper-compatible (n)"] if paper_compatible else [])
+        for column in columns:
             counts.add_column(column, justify="right")
         ci = overall["ci95"]
         paper = overall["paper_compatible"]
-        counts.add_row(
-            "Overall",
-            f"[{ci[0]:.1f}, {ci[1]:.1f}]" if ci else "-",
-            str(overall["n"]),
-            str(overall["errors"]),
-            str(overall["parse_failures"]),
-            f"{_fmt(paper['score'])} ({paper['n']})",
-        )
+        row = ["Overall", f"[{ci[0]:.1f}, {ci[1]:.1f}]" if ci else "-", str(overall["n"]), str(overall["errors"]), str(overall["parse_failures"])]
+        counts.add_row(*row, *([f"{_fmt(paper['score'])} ({paper['n']})"] if paper_compatible else []))
         tables.append(counts)
     return tables

@@ -1,0 +1,83 @@
+"""Charades-STA (temporal grounding), test split: mIoU and R@0.3/0.5/0.7 of a single interval.
+
+Published layout: ``charades_sta_test.txt`` with lines ``VIDEO START END##sentence`` (seconds), and
+the Charades videos as ``Charades_v1_480/VIDEO.mp4``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+from viubench.errors import UserError
+from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, video_sample
+from viubench.task.registry import Task, TaskContext
+from viubench.task.sample import AnswerFormat, Sample, UnreadableSample, VideoRef
+from viubench.task.spec import DataSource, TaskConfig
+from viubench.video.decode import probe
+from viubench.errors import VideoError
+from viubench.video.synthetic import textured_video
+
+CONFIG = TaskConfig(
+    name="charades-sta",
+    kind="grounding",
+    domain="Temporal grounding",
+    metric="mIoU; R@0.3/0.5/0.7",
+    description="Charades-STA test split: 3,720 sentence queries over indoor videos",
+    data=DataSource(description="charades_sta_test.txt + Charades_v1_480/<id>.mp4 (download from the Charades-STA release)"),
+    prompt=GROUNDING_PROMPT,
+    max_new_tokens=48,
+    subtasks=["test"],
+)
+ANNOTATIONS = "charades_sta_test.txt"
+
+
+def load(context: TaskContext) -> Iterator[Sample | UnreadableSample]:
+    root = data_folder(context, CONFIG)
+    annotations = root / ANNOTATIONS
+    if not annotations.is_file():
+        raise UserError(f"charades-sta: {annotations} not found (the published test annotations)")
+    durations: dict[str, float | None] = {}
+    with open(annotations, encoding="utf-8") as handle:
+        for number, line in enumerate(handle):
+            if line.strip():
+                yield _sample(root, number, line.strip(), durations)
+
+
+def _sample(root: Path, number: int, line: str, durations: dict[str, float | None]) -> Sample | UnreadableSample:
+    head, _, sentence = line.partition("##")
+    fields = head.split()
+    ident = f"{fields[0] if fields else 'line'}_{number}"
+    try:
+        video_id, start, end = fields[0], float(fields[1]), float(fields[2])
+    except (IndexError, ValueError):
+        return UnreadableSample(id=ident, task=CONFIG.name, subtask="test", error=f"unreadable annotation line {number + 1}: {line[:80]!r}")
+    path = find_video(root, video_id, ("Charades_v1_480", "videos", ""))
+    if path is None:
+        return UnreadableSample(id=ident, task=CONFIG.name, subtask="test", error=f"video {video_id} not found")
+    if video_id not in durations:
+        try:
+            info = probe(path)
+            durations[video_id] = info.num_frames / info.average_fps
+        except VideoError:
+            durations[video_id] = None
+    prompt = CONFIG.prompt.format(question=sentence.strip())
+    return video_sample(
+        CONFIG, ident, "test", prompt, [VideoRef(path=str(path))], f"{start:g}-{end:g}",
+        AnswerFormat(kind="interval", duration=durations[video_id] or end), {"video": video_id, "sentence": sentence.strip()},
+    )
+
+
+def fixture(folder: Path) -> Path:
+    """Two videos and four queries in the published format."""
+    lines = []
+    for k, video_id in enumerate(["3MSZA", "AO8RW"]):
+        textured_video(folder / "Charades_v1_480" / f"{video_id}.mp4", count=120, width=160, height=96, seed=10 + k, fps=24)
+        lines.append(f"{video_id} {0.5 + k:.1f} {2.5 + k:.1f}##person turn a light on.")
+        lines.append(f"{video_id} 1.0 4.2##a person is putting a book on a shelf.")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / ANNOTATIONS).write_text("\n".join(lines) + "\n")
+    return folder
+
+
+TASKS = [Task(CONFIG, load, fixture)]
