@@ -70,7 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
             "paper-compatible number) are derived from the journal."
         ),
     )
-    evaluate.add_argument("--model", help="random | instant | scripted:ANSWERS.jsonl | scripted:module:function")
+    evaluate.add_argument("--model", help="an alias (see 'viubench list models'), hf:PATH_OR_ID, vllm:PATH_OR_ID, openai:NAME, random, instant or scripted:ANSWERS.jsonl")
+    evaluate.add_argument("--backend", choices=("hf", "vllm", "openai"), help="run an alias with another backend")
+    evaluate.add_argument("--base-url", help="OpenAI-compatible endpoint (openai backend), e.g. http://127.0.0.1:8000/v1")
+    evaluate.add_argument("--api-key-env", metavar="VAR", help="environment variable that holds the API key (default: OPENAI_API_KEY)")
+    evaluate.add_argument("--model-option", action="append", metavar="KEY=VALUE", help="a backend option (repeatable); unknown options are an error naming the valid ones")
+    evaluate.add_argument("--models-file", type=Path, help="YAML file of extra model aliases (default: $VIUBENCH_MODELS)")
     evaluate.add_argument("--tasks", help="comma-separated task names (see 'viubench list tasks')")
     evaluate.add_argument("--limit", type=_positive, metavar="N", help="first N samples of each task (VIUBench: round-robin over subtypes)")
     evaluate.add_argument("--seed", type=int, default=0, help="seed of the model's sampling and baselines (default: 0)")
@@ -86,8 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     rescore.add_argument("run_dir", type=Path, metavar="RUN_DIR")
     rescore.add_argument("--paper-compatible", action="store_true", help="also print the paper-compatible numbers")
 
-    listing = commands.add_parser("list", help="list tasks", description="List what exists: tasks with their metric and VideoSpec.")
-    listing.add_argument("what", choices=("tasks",), help="what to list")
+    listing = commands.add_parser("list", help="list tasks or models", description="List what exists: tasks with their metric and VideoSpec, or model aliases with their backend.")
+    listing.add_argument("what", choices=("tasks", "models"), help="what to list")
+    listing.add_argument("--models-file", type=Path, help="YAML file of extra model aliases (default: $VIUBENCH_MODELS)")
     return parser
 
 

@@ -33,9 +33,11 @@ class Request:
 
 @dataclass
 class ErrorInfo:
-    kind: str  # "media", "model", "timeout", "rate_limit", "server", "client", ...
+    kind: str  # "media", "data", "model", "timeout", "rate_limit", "server", "connection", "client", ...
     message: str
     retryable: bool = False
+    retry_after: float | None = None  # seconds the server asked us to wait
+    attempts: int = 1
 
 
 @dataclass

@@ -37,6 +37,19 @@ def parse_data(items: list[str]) -> dict[str, str]:
     return data
 
 
+def parse_options(items: list[str]) -> dict[str, object]:
+    """``KEY=VALUE`` pairs; values read as YAML scalars (``8`` is a number, ``true`` a boolean)."""
+    import yaml
+
+    options: dict[str, object] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UserError(f"--model-option {item!r}: use KEY=VALUE")
+        options[key] = yaml.safe_load(value) if value else ""
+    return options
+
+
 def run_eval_command(args: argparse.Namespace) -> int:
     if args.resume is None and (args.model is None or args.tasks is None):
         raise UserError("give --model and --tasks (or --resume RUN_DIR)")
@@ -44,6 +57,11 @@ def run_eval_command(args: argparse.Namespace) -> int:
         RunConfig,
         {
             "model": args.model or "",
+            "backend": args.backend,
+            "model_options": parse_options(args.model_option or [])
+            | ({"base_url": args.base_url} if args.base_url else {})
+            | ({"api_key_env": args.api_key_env} if args.api_key_env else {}),
+            "models_file": str(args.models_file.resolve()) if args.models_file else None,
             "tasks": [t.strip() for t in (args.tasks or "resume").split(",") if t.strip()],
             "limit": args.limit,
             "seed": args.seed,

@@ -39,6 +39,9 @@ from viubench.task.spec import VideoSpec
 
 class RunConfig(StrictModel):
     model: str
+    backend: str | None = Field(None, description="override the alias's backend (hf, vllm, openai)")
+    model_options: dict[str, Any] = Field(default_factory=dict, description="backend options (--model-option, --base-url, --api-key-env)")
+    models_file: str | None = None
     tasks: list[str] = Field(min_length=1)
     limit: int | None = Field(None, ge=1)
     seed: int = 0
@@ -49,7 +52,7 @@ class RunConfig(StrictModel):
     media_workers: int = Field(2, ge=0)
 
     def run_id(self) -> str:
-        identity = self.model_dump(mode="json", include={"model", "tasks", "limit", "seed", "frames", "data"})
+        identity = self.model_dump(mode="json", include={"model", "backend", "model_options", "tasks", "limit", "seed", "frames", "data"})
         digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:10]
         slug = re.sub(r"[^A-Za-z0-9._-]+", "_", self.model.split("/")[-1].split(":")[-1])[:40] or "model"
         return f"{slug}-{digest}"
@@ -102,7 +105,7 @@ def start_run(config: RunConfig, resume: Path | None = None) -> tuple[RunConfig,
 def run_eval(config: RunConfig, resume: Path | None = None, progress: ProgressHook | None = None) -> RunOutcome:
     config, run_dir = start_run(config, resume)
     tasks = get_tasks(config.tasks)
-    backend = resolve_model(config.model, config.seed)
+    backend = resolve_model(config.model, config.seed, config.backend, config.model_options, Path(config.models_file) if config.models_file else None)
     manifest = {
         "run_id": run_dir.name,
         "status": "started",

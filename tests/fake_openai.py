@@ -1,0 +1,116 @@
+"""A loopback OpenAI-compatible server (real sockets) with fault injection, for the API backend tests.
+
+``plan`` maps a marker (a substring of the request's text) to the behaviours of successive attempts:
+``ok``, ``429:SECONDS`` (with Retry-After), ``500``, ``400``, ``hang:SECONDS``, ``malformed``,
+``reset``. Requests without a marker get ``ok``. Every request is logged.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class FakeOpenAI:
+    def __init__(self, plan: dict[str, list[str]] | None = None, answer: str = "A", latency: float = 0.0) -> None:
+        self.plan = {marker: list(steps) for marker, steps in (plan or {}).items()}
+        self.answer = answer
+        self.latency = latency
+        self.log: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+        self.active = 0
+        self.peak_active = 0
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # quiet
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                server.handle(self, body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    def __enter__(self) -> "FakeOpenAI":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def _behaviour(self, text: str) -> tuple[str | None, str]:
+        with self.lock:
+            for marker, steps in self.plan.items():
+                if marker in text:
+                    return marker, steps.pop(0) if steps else "ok"
+        return None, "ok"
+
+    def handle(self, handler: BaseHTTPRequestHandler, body: dict[str, Any]) -> None:
+        text = json.dumps(body["messages"])
+        marker, behaviour = self._behaviour(text)
+        with self.lock:
+            self.log.append({"marker": marker, "behaviour": behaviour, "time": time.monotonic(), "auth": handler.headers.get("Authorization"), "body": body})
+            self.active += 1
+            self.peak_active = max(self.peak_active, self.active)
+        try:
+            self._respond(handler, behaviour, body)
+        finally:
+            with self.lock:
+                self.active -= 1
+
+    def _respond(self, handler: BaseHTTPRequestHandler, behaviour: str, body: dict[str, Any]) -> None:
+        if self.latency:
+            time.sleep(self.latency)
+        kind, _, argument = behaviour.partition(":")
+        if kind == "hang":
+            time.sleep(float(argument))
+            return self._json(handler, 200, self._completion(body))
+        if kind == "reset":
+            handler.connection.shutdown(socket.SHUT_RDWR)
+            handler.connection.close()
+            handler.close_connection = True
+            return None
+        if kind == "malformed":
+            return self._raw(handler, 200, b'{"id": "x", "choices": [ {"message": ')
+        if kind == "429":
+            return self._json(handler, 429, {"error": {"message": "rate limited", "type": "rate_limit"}}, {"Retry-After": argument or "1"})
+        if kind in ("500", "400"):
+            return self._json(handler, int(kind), {"error": {"message": f"injected {kind}", "type": "test"}})
+        return self._json(handler, 200, self._completion(body))
+
+    def _completion(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": "chatcmpl-test",
+            "object": "chat.completion",
+            "created": 0,
+            "model": body["model"],
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": self.answer}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 100, "completion_tokens": 1, "total_tokens": 101},
+        }
+
+    def _json(self, handler: BaseHTTPRequestHandler, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        self._raw(handler, status, json.dumps(payload).encode(), headers)
+
+    @staticmethod
+    def _raw(handler: BaseHTTPRequestHandler, status: int, data: bytes, headers: dict[str, str] | None = None) -> None:
+        handler.send_response(status)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(data)))
+        for key, value in (headers or {}).items():
+            handler.send_header(key, value)
+        handler.end_headers()
+        handler.wfile.write(data)

@@ -1,0 +1,213 @@
+"""API models through the OpenAI SDK: OpenAI, any OpenAI-compatible server, ``vllm serve``.
+
+Async with a concurrency cap. A video goes as its frames (JPEG data URLs within a size budget), each
+preceded by its timestamp in text, or, with ``video_mode: video_url``, as one H.264 clip data URL
+with its frame rate stated (for servers that take video, like vLLM). The SDK's own retries are off:
+``viubench.backends.retry`` owns the loop; this module only classifies errors. The API key is read
+from the environment variable named by ``api_key_env`` and never written anywhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import email.utils
+import io
+import os
+import random
+import time
+from typing import Any, Literal
+
+import numpy as np
+from PIL import Image
+from pydantic import Field
+
+from viubench.backends.base import Backend, ErrorInfo, Request, Response
+from viubench.backends.retry import RetryPolicy, with_retries
+from viubench.config import StrictModel
+from viubench.errors import UserError
+from viubench.runner.media import DecodedVideo
+
+
+class OpenAIConfig(StrictModel):
+    model: str
+    base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://host:8000/v1")
+    api_key_env: str = Field("OPENAI_API_KEY", description="environment variable holding the key")
+    concurrency: int = Field(8, ge=1, le=1024)
+    timeout: float = Field(120.0, gt=0, description="seconds per attempt")
+    max_attempts: int = Field(6, ge=1)
+    video_mode: Literal["frames", "video_url"] = "frames"
+    frame_max_bytes: int = Field(150_000, ge=5_000, description="size budget of one encoded frame")
+    frame_max_side: int = Field(768, ge=64)
+    max_tokens_field: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
+
+
+def encode_frame(frame: np.ndarray, max_bytes: int, max_side: int) -> bytes:
+    """JPEG of ``frame`` no larger than ``max_bytes``: lower quality first, then smaller sides."""
+    image = Image.fromarray(frame)
+    if max(image.size) > max_side:
+        image.thumbnail((max_side, max_side))
+    while True:
+        for quality in (90, 80, 70, 60, 50):
+            buffer = io.BytesIO()
+            image.save(buffer, "JPEG", quality=quality)
+            if buffer.tell() <= max_bytes:
+                return buffer.getvalue()
+        if min(image.size) <= 32:
+            return buffer.getvalue()
+        image = image.resize((max(1, int(image.width * 0.8)), max(1, int(image.height * 0.8))))
+
+
+def encode_clip(video: DecodedVideo) -> bytes:
+    """The frames as an H.264 MP4 at the video's sampled frame rate (for ``video_url`` mode)."""
+    import av
+
+    buffer = io.BytesIO()
+    height, width = video.frames.shape[1:3]
+    with av.open(buffer, "w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=max(1, round(video.fps)))
+        stream.width, stream.height = width - width % 2, height - height % 2
+        stream.pix_fmt = "yuv420p"
+        for frame in video.frames:
+            frame = np.ascontiguousarray(frame[: stream.height, : stream.width])
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return buffer.getvalue()
+
+
+def _data_url(mime: str, data: bytes) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+def video_content(video: DecodedVideo, config: OpenAIConfig) -> list[dict[str, Any]]:
+    if config.video_mode == "video_url":
+        note = f"(a video of {len(video.frames)} frames at {video.fps:.2f} frames per second, from {video.timestamps[0]:.1f}s to {video.timestamps[-1]:.1f}s)"
+        return [{"type": "video_url", "video_url": {"url": _data_url("video/mp4", encode_clip(video))}}, {"type": "text", "text": note}]
+    parts: list[dict[str, Any]] = [{"type": "text", "text": f"(a video given as {len(video.frames)} frames, each after its timestamp)"}]
+    for stamp, frame in zip(video.timestamps, video.frames):
+        parts.append({"type": "text", "text": f"{stamp:.1f}s:"})
+        jpeg = encode_frame(frame, config.frame_max_bytes, config.frame_max_side)
+        parts.append({"type": "image_url", "image_url": {"url": _data_url("image/jpeg", jpeg)}})
+    return parts
+
+
+def chat_messages(request: Request, config: OpenAIConfig) -> list[dict[str, Any]]:
+    """The request as chat messages; each video part becomes frames with timestamps (or a clip)."""
+    videos = iter(request.videos)
+    messages = []
+    for message in request.messages:
+        if message.role == "system":
+            messages.append({"role": "system", "content": "".join(p.text or "" for p in message.content)})
+            continue
+        content: list[dict[str, Any]] = []
+        for part in message.content:
+            if part.type == "text":
+                content.append({"type": "text", "text": part.text or ""})
+            else:
+                content.extend(video_content(next(videos), config))
+        messages.append({"role": message.role, "content": content})
+    return messages
+
+
+def retry_after(headers: Any) -> float | None:
+    """Seconds from ``Retry-After`` (seconds or an HTTP date) or ``retry-after-ms``."""
+    if headers is None:
+        return None
+    if headers.get("retry-after-ms"):
+        try:
+            return float(headers["retry-after-ms"]) / 1000
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value)
+        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+def classify(error: BaseException) -> ErrorInfo:
+    import openai
+
+    text = " ".join(str(error).split())[:300]
+    if isinstance(error, openai.APITimeoutError):
+        return ErrorInfo("timeout", text or "timed out", retryable=True)
+    if isinstance(error, openai.APIConnectionError):
+        return ErrorInfo("connection", text, retryable=True)
+    if isinstance(error, openai.APIStatusError):
+        status = error.status_code
+        headers = getattr(error.response, "headers", None)
+        if status == 429:
+            return ErrorInfo("rate_limit", f"429: {text}", retryable=True, retry_after=retry_after(headers))
+        if status >= 500 or status in (408, 409):
+            return ErrorInfo("server", f"{status}: {text}", retryable=True, retry_after=retry_after(headers))
+        return ErrorInfo("client", f"{status}: {text}")
+    if isinstance(error, (openai.APIResponseValidationError, ValueError)):
+        return ErrorInfo("server", f"malformed response: {text}", retryable=True)
+    return ErrorInfo("model", f"{type(error).__name__}: {text}")
+
+
+class OpenAIBackend(Backend):
+    name = "openai"
+
+    def __init__(self, config: OpenAIConfig, seed: int = 0) -> None:
+        try:
+            import openai  # noqa: F401
+        except ImportError:
+            raise UserError("the openai backend needs the OpenAI SDK: pip install 'viubench[openai]'") from None
+        if not os.environ.get(config.api_key_env):
+            raise UserError(f"openai backend: the environment variable {config.api_key_env} (the API key) is not set; set it or pass --api-key-env VAR")
+        self.config = config
+        self.seed = seed
+        self.batch_size = config.concurrency * 4
+        self.policy = RetryPolicy(max_attempts=config.max_attempts)
+        self._rng = random.Random(seed)
+
+    def describe(self) -> dict[str, Any]:
+        # the key's variable name, never its value
+        return {"backend": self.name, **self.config.model_dump(mode="json")}
+
+    def generate(self, requests: list[Request]) -> list[Response]:
+        return asyncio.run(self._generate(requests))
+
+    async def _generate(self, requests: list[Request]) -> list[Response]:
+        import openai
+
+        client = openai.AsyncOpenAI(
+            api_key=os.environ[self.config.api_key_env], base_url=self.config.base_url, max_retries=0, timeout=self.config.timeout
+        )
+        gate = asyncio.Semaphore(self.config.concurrency)
+        try:
+            return list(await asyncio.gather(*(self._one(client, gate, request) for request in requests)))
+        finally:
+            await client.close()
+
+    async def _one(self, client: Any, gate: asyncio.Semaphore, request: Request) -> Response:
+        messages = chat_messages(request, self.config)
+        arguments = {
+            "model": self.config.model,
+            "messages": messages,
+            "temperature": request.generation.temperature,
+            "seed": request.generation.seed,
+            self.config.max_tokens_field: request.generation.max_new_tokens,
+        }
+
+        async def call() -> Any:
+            async with gate:
+                return await client.chat.completions.create(**arguments)
+
+        result = await with_retries(call, classify, self.policy, self._rng)
+        if isinstance(result, ErrorInfo):
+            return Response(error=result)
+        choice = result.choices[0] if result.choices else None
+        text = choice.message.content if choice is not None else None
+        if text is None:
+            reason = choice.finish_reason if choice is not None else "no choices"
+            return Response(error=ErrorInfo("model", f"no text in the response (finish_reason={reason})"))
+        usage = result.usage
+        tokens = {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens} if usage else {}
+        return Response(text=text, usage=tokens)
