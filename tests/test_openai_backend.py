@@ -44,7 +44,9 @@ def backend(server: FakeOpenAI, **options: object) -> OpenAIBackend:
 
 def test_frames_go_with_their_timestamps_and_the_key_in_the_header() -> None:
     with FakeOpenAI() as server:
-        [response] = backend(server).generate([request("s1", "Which? MARK-plain")])
+        api = backend(server)
+        [response] = api.generate([request("s1", "Which? MARK-plain")])
+        api.close()
     assert response.text == "A" and response.usage == {"prompt_tokens": 100, "completion_tokens": 1}
     sent = server.log[0]
     assert sent["auth"] == f"Bearer {SECRET}"
@@ -71,6 +73,7 @@ def test_each_fault_is_classified_retried_and_nothing_is_lost() -> None:
         api = backend(server, timeout=1.0, max_attempts=4, concurrency=4)
         requests = [request(marker, f"question {marker}") for marker in plan]
         responses = dict(zip(plan, api.generate(requests)))
+        api.close()
     for marker in ("M-429", "M-500", "M-hang", "M-malformed", "M-reset"):
         assert responses[marker].text == "A", (marker, responses[marker].error)
     assert responses["M-400"].error is not None and responses["M-400"].error.kind == "client"
@@ -86,6 +89,7 @@ def test_concurrency_is_capped() -> None:
     with FakeOpenAI(latency=0.2) as server:
         api = backend(server, concurrency=3)
         responses = api.generate([request(f"s{i}", f"q{i}") for i in range(12)])
+        api.close()
     assert all(r.text == "A" for r in responses)
     assert server.peak_active == 3
 
