@@ -41,7 +41,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=8, help="frames per request (256x256)")
     args = parser.parse_args()
     os.environ["VIUBENCH_BENCH_KEY"] = "sk-bench"
-    video = DecodedVideo(np.stack(textured_frames(args.frames, 256, 256, seed=0)), [float(i) for i in range(args.frames)], 1.0)
+    video = DecodedVideo(np.stack(textured_frames(args.frames, 256, 256, seed=0)), [float(i) for i in range(args.frames)], 1.0, list(range(args.frames)), 1.0, args.frames)
     messages = [Message(role="user", content=[Part(type="video"), Part(type="text", text="Which option?")])]
     requests = [Request(f"r{i}", messages, [video], GenerationConfig(max_new_tokens=4), AnswerFormat(kind="choice", letters="ABCD")) for i in range(args.requests)]
     ports: multiprocessing.Queue[int] = multiprocessing.Queue()

@@ -22,7 +22,7 @@ SECRET = "sk-test-5ecret-never-logged"
 
 
 def request(ident: str, text: str, frames: int = 3) -> Request:
-    video = DecodedVideo(np.full((frames, 64, 96, 3), 120, dtype=np.uint8), [0.5 * i for i in range(frames)], 2.0)
+    video = DecodedVideo(np.full((frames, 64, 96, 3), 120, dtype=np.uint8), [0.5 * i for i in range(frames)], 2.0, list(range(frames)), 2.0, frames)
     messages = [
         Message(role="system", content=[Part(type="text", text="Based on this video, provide the answer directly.")]),
         Message(role="user", content=[Part(type="video"), Part(type="text", text=text)]),

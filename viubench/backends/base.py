@@ -45,6 +45,7 @@ class Response:
     text: str | None = None
     error: ErrorInfo | None = None
     usage: dict[str, int] = field(default_factory=dict)
+    prompt: str | None = None  # the text prompt the model received (chat template applied), if known
 
     def __post_init__(self) -> None:
         if (self.text is None) == (self.error is None):

@@ -265,6 +265,7 @@ def _answer(task: Task, batch: list[Decoded], backend: Backend, generation: Gene
             response = by_position[position]
             record = _record(sample.id, sample.subtask, prompt_hash(sample), sample.target, response.error, media_seconds, model_seconds)
             record["usage"] = response.usage or None
+            record["model_prompt"] = response.prompt
             if response.error is None:
                 scored = score_response(sample, response.text or "")
                 record.update(

@@ -23,9 +23,16 @@ from viubench.video.sampling import fit_size
 
 @dataclass
 class DecodedVideo:
+    """Frames with their times. ``timestamps[i] == indices[i] / source_fps``: backends that take video
+    metadata (vLLM, transformers' Qwen-VL processors) get ``indices``, ``source_fps`` and
+    ``source_frames``; ``fps`` is the rate of the sampled sequence itself."""
+
     frames: np.ndarray  # (T, H, W, 3) uint8 RGB
     timestamps: list[float]  # seconds, one per frame
     fps: float  # frames per second of the sampled sequence
+    indices: list[int]
+    source_fps: float
+    source_frames: int
 
     @property
     def nbytes(self) -> int:
@@ -57,8 +64,9 @@ def _stored(ref: VideoRef, spec: VideoSpec) -> DecodedVideo:
     if len({f.shape for f in frames}) > 1:  # a rotated frame: bring it to the first frame's size
         height, width = frames[0].shape[:2]
         frames = [f if f.shape == frames[0].shape else resize(f, (width, height)) for f in frames]
-    stamps = ref.timestamps or [i / (ref.sample_fps or 1.0) for i in range(len(frames))]
-    return DecodedVideo(np.stack(frames), list(stamps), ref.sample_fps or 1.0)
+    rate = ref.sample_fps or 1.0
+    stamps = ref.timestamps or [i / rate for i in range(len(frames))]
+    return DecodedVideo(np.stack(frames), list(stamps), rate, list(range(len(frames))), rate, len(frames))
 
 
 def sample_indices(num_frames: int, average_fps: float, spec: VideoSpec, start: float | None, end: float | None) -> list[int]:
@@ -78,4 +86,4 @@ def _sampled(path: Path, ref: VideoRef, spec: VideoSpec) -> DecodedVideo:
     stamps = [i / info.average_fps for i in indices]
     span = (indices[-1] - indices[0]) / info.average_fps if len(indices) > 1 else 1.0
     fps = (len(indices) - 1) / span if len(indices) > 1 and span > 0 else spec.fps
-    return DecodedVideo(frames, stamps, fps)
+    return DecodedVideo(frames, stamps, fps, indices, info.average_fps, info.num_frames)
