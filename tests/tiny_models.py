@@ -57,16 +57,16 @@ def build(kind: str, out: Path) -> Path:
         "vision_end_token_id": ids["<|vision_end|>"],
     }
     text = {
-        "vocab_size": len(tokenizer), "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
-        "num_attention_heads": 4, "num_key_value_heads": 2, "max_position_embeddings": 32768,
+        "vocab_size": len(tokenizer), "hidden_size": 128, "intermediate_size": 128, "num_hidden_layers": 2,
+        "num_attention_heads": 2, "num_key_value_heads": 1, "max_position_embeddings": 32768,
         "eos_token_id": ids["<|im_end|>"], "pad_token_id": ids["<|endoftext|>"], "bos_token_id": None, "tie_word_embeddings": False,
     }
     torch.manual_seed(0)
     if kind == "qwen2_5_vl":
         from transformers import Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration, Qwen2_5_VLProcessor, Qwen2VLImageProcessor, Qwen2VLVideoProcessor
 
-        text["rope_parameters"] = {"rope_type": "default", "mrope_section": [2, 3, 3], "rope_theta": 1000000.0}
-        vision = {"depth": 2, "hidden_size": 64, "intermediate_size": 128, "num_heads": 4, "out_hidden_size": 64, "fullatt_block_indexes": [1], "window_size": 56}
+        text["rope_parameters"] = {"rope_type": "default", "mrope_section": [8, 12, 12], "rope_theta": 1000000.0}
+        vision = {"depth": 2, "hidden_size": 64, "intermediate_size": 128, "num_heads": 4, "out_hidden_size": 128, "fullatt_block_indexes": [1], "window_size": 56}
         config = Qwen2_5_VLConfig(text_config=text, vision_config=vision, **tokens)
         model = Qwen2_5_VLForConditionalGeneration(config)
         processor = Qwen2_5_VLProcessor(image_processor=Qwen2VLImageProcessor(), video_processor=Qwen2VLVideoProcessor(), tokenizer=tokenizer, chat_template=CHAT_TEMPLATE)
@@ -75,9 +75,9 @@ def build(kind: str, out: Path) -> Path:
         from transformers.models.qwen2_vl.image_processing_qwen2_vl import Qwen2VLImageProcessor
         from transformers.models.qwen3_vl.video_processing_qwen3_vl import Qwen3VLVideoProcessor
 
-        text["rope_parameters"] = {"rope_type": "default", "mrope_section": [2, 3, 3], "mrope_interleaved": True, "rope_theta": 5000000.0}
-        text["head_dim"] = 16
-        vision = {"depth": 2, "hidden_size": 64, "intermediate_size": 128, "num_heads": 4, "out_hidden_size": 64, "deepstack_visual_indexes": [0], "num_position_embeddings": 256}
+        text["rope_parameters"] = {"rope_type": "default", "mrope_section": [8, 12, 12], "mrope_interleaved": True, "rope_theta": 5000000.0}
+        text["head_dim"] = 64  # vLLM's CPU attention needs head_dim >= 32
+        vision = {"depth": 2, "hidden_size": 64, "intermediate_size": 128, "num_heads": 4, "out_hidden_size": 128, "deepstack_visual_indexes": [0], "num_position_embeddings": 256}
         config = Qwen3VLConfig(text_config=text, vision_config=vision, **tokens)
         model = Qwen3VLForConditionalGeneration(config)
         processor = Qwen3VLProcessor(image_processor=Qwen2VLImageProcessor(patch_size=16), video_processor=Qwen3VLVideoProcessor(), tokenizer=tokenizer, chat_template=CHAT_TEMPLATE)

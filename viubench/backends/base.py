@@ -7,6 +7,7 @@ and bookkeeping.
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,3 +70,16 @@ class Backend(ABC):
 
     def close(self) -> None:
         """Release resources (models, pools, sessions)."""
+
+
+def collapse_repeats(text: str) -> str:
+    """``<|video_pad|>`` x 96 written as ``<|video_pad|>*96``: a prompt as the model received it, readable."""
+    return re.sub(r"((<\|[a-z_]+\|>))\1+", lambda m: f"{m.group(2)}*{len(m.group(0)) // len(m.group(2))}", text)
+
+
+def chat_content(request: Request) -> list[dict[str, Any]]:
+    """The request's messages in the chat-template form of transformers and vLLM (videos as parts)."""
+    return [
+        {"role": m.role, "content": [{"type": "video"} if p.type == "video" else {"type": "text", "text": p.text or ""} for p in m.content]}
+        for m in request.messages
+    ]

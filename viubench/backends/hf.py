@@ -7,12 +7,11 @@ batched generation (left padding). ``data_parallel`` > 1 runs one model per GPU 
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 
 from pydantic import Field
 
-from viubench.backends.base import Backend, ErrorInfo, Request, Response
+from viubench.backends.base import Backend, ErrorInfo, Request, Response, chat_content, collapse_repeats
 from viubench.config import StrictModel
 from viubench.errors import UserError
 
@@ -65,11 +64,7 @@ class HFBackend(Backend):
 
     def prompt_and_videos(self, request: Request) -> tuple[str, list[Any]]:
         """The chat-templated prompt (video placeholders where the videos go) and the processor videos."""
-        messages = []
-        for message in request.messages:
-            content = [{"type": "video"} if part.type == "video" else {"type": "text", "text": part.text or ""} for part in message.content]
-            messages.append({"role": message.role, "content": content})
-        prompt = self.processor.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        prompt = self.processor.apply_chat_template(chat_content(request), tokenize=False, add_generation_prompt=True)
         return prompt, request.videos
 
     def generate(self, requests: list[Request]) -> list[Response]:
@@ -119,7 +114,3 @@ class HFBackend(Backend):
             responses.append(Response(text=text, usage=usage, prompt=received))
         return responses
 
-
-def collapse_repeats(text: str) -> str:
-    """``<|video_pad|>`` x 96 written as ``<|video_pad|>*96``: the prompt as the model received it, readable."""
-    return re.sub(r"((<\|[a-z_]+\|>))\1+", lambda m: f"{m.group(2)}*{len(m.group(0)) // len(m.group(2))}", text)
