@@ -67,6 +67,21 @@ def test_eval_with_a_tiny_model_from_disk(tiny_model: tuple[str, Path], tmp_path
                 assert len(stamps) == 24  # 48 frames, 2 per temporal patch
 
 
+def test_data_parallel_runs_one_model_per_worker(tmp_path: Path) -> None:
+    model = build("qwen2_5_vl", tmp_path / "model")
+    env = {**os.environ, "VIUBENCH_CACHE": str(tmp_path / "cache"), "HF_HUB_OFFLINE": "1"}
+    common = ["--model", f"hf:{model}", "--model-option", "device=cpu", "--tasks", "viubench", "--limit", "6"]
+    single = subprocess.run([sys.executable, "-m", "viubench.cli", "eval", *common, "--out", str(tmp_path / "one")], capture_output=True, text=True, env=env, timeout=900)
+    double = subprocess.run([sys.executable, "-m", "viubench.cli", "eval", *common, "--model-option", "data_parallel=2", "--out", str(tmp_path / "two")],
+                            capture_output=True, text=True, env=env, timeout=900)
+    assert single.returncode == 0 and double.returncode == 0, double.stderr[-3000:]
+    runs = {name: next((tmp_path / name).iterdir()) for name in ("one", "two")}
+    manifest = json.loads((runs["two"] / "manifest.json").read_text())
+    assert manifest["model"]["resolved_device"] == "cpu, cpu" and manifest["model"]["architecture"] == "Qwen2_5_VLForConditionalGeneration"
+    answers = {name: {json.loads(l)["id"]: json.loads(l)["response"] for l in (run / "samples" / "viubench.jsonl").read_text().splitlines()} for name, run in runs.items()}
+    assert answers["one"] == answers["two"]  # the same greedy answers, split over two model copies
+
+
 def test_a_missing_model_folder_is_a_one_line_error(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "viubench.cli", "eval", "--model", f"hf:{tmp_path / 'nothing'}", "--tasks", "viubench", "--out", str(tmp_path)],
                             capture_output=True, text=True, timeout=300, env={**os.environ, "HF_HUB_OFFLINE": "1"})

@@ -25,6 +25,7 @@ class HFConfig(StrictModel):
     batch_size: int = Field(4, ge=1)
     attn_implementation: str | None = Field(None, description="e.g. sdpa, flash_attention_2")
     trust_remote_code: bool = False
+    data_parallel: int = Field(1, ge=1, description="model copies in worker processes, one per GPU (cuda:0..N-1; on cpu, N processes)")
 
 
 def _imports() -> tuple[Any, Any]:
@@ -37,14 +38,44 @@ def _imports() -> tuple[Any, Any]:
 
 
 class HFBackend(Backend):
+    """One model in this process, or (``data_parallel`` > 1) one model per worker process and GPU,
+    each batch split between them."""
+
     name = "hf"
 
     def __init__(self, config: HFConfig, seed: int = 0) -> None:
-        torch, transformers = _imports()
         self.config = config
         self.seed = seed
-        self.batch_size = config.batch_size
-        device = config.device
+        self.batch_size = config.batch_size * config.data_parallel
+        self._pool: Any = None
+        if config.data_parallel > 1:
+            self._start_workers()
+            return
+        self._load(config.device)
+
+    def _start_workers(self) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        _imports()
+        context = multiprocessing.get_context("spawn")
+        devices = context.Queue()
+        for index in range(self.config.data_parallel):
+            devices.put("cpu" if self.config.device == "cpu" else f"cuda:{index}")
+        single = self.config.model_copy(update={"data_parallel": 1})
+        self._pool = ProcessPoolExecutor(self.config.data_parallel, mp_context=context, initializer=_init_worker, initargs=(single, self.seed, devices))
+        # load every copy now (a broken model fails here, once, not per batch)
+        try:
+            loaded = list(self._pool.map(_worker_ready, range(self.config.data_parallel)))
+        except Exception as error:  # BrokenProcessPool or the loader's own error
+            self._pool.shutdown(cancel_futures=True)
+            raise UserError(f"hf backend: a data-parallel worker could not load {self.config.model!r}: {type(error).__name__}: {error}") from None
+        self.device = ", ".join(device for device, _ in loaded)
+        self.architecture = loaded[0][1]
+
+    def _load(self, device: str) -> None:
+        torch, transformers = _imports()
+        config = self.config
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
         self.device = device
@@ -58,9 +89,15 @@ class HFBackend(Backend):
         except OSError as error:
             raise UserError(f"hf backend: cannot load {config.model!r}: {' '.join(str(error).split())[:200]}") from None
         self.processor.tokenizer.padding_side = "left"
+        self.architecture = type(self.model).__name__
 
     def describe(self) -> dict[str, Any]:
-        return {"backend": self.name, **self.config.model_dump(mode="json"), "resolved_device": self.device, "architecture": type(self.model).__name__}
+        return {"backend": self.name, **self.config.model_dump(mode="json"), "resolved_device": self.device, "architecture": self.architecture}
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
 
     def prompt_and_videos(self, request: Request) -> tuple[str, list[Any]]:
         """The chat-templated prompt (video placeholders where the videos go) and the processor videos."""
@@ -68,6 +105,13 @@ class HFBackend(Backend):
         return prompt, request.videos
 
     def generate(self, requests: list[Request]) -> list[Response]:
+        if self._pool is not None:
+            share = -(-len(requests) // self.config.data_parallel)
+            chunks = [requests[i : i + share] for i in range(0, len(requests), share)]
+            return [response for part in self._pool.map(_worker_generate, chunks) for response in part]
+        return self._generate(requests)
+
+    def _generate(self, requests: list[Request]) -> list[Response]:
         torch, _ = _imports()
         from transformers.video_utils import VideoMetadata
 
@@ -114,3 +158,24 @@ class HFBackend(Backend):
             responses.append(Response(text=text, usage=usage, prompt=received))
         return responses
 
+
+
+# Data-parallel workers: each process holds one model on its own device.
+_WORKER: dict[str, HFBackend] = {}
+
+
+def _init_worker(config: HFConfig, seed: int, devices: Any) -> None:
+    backend = HFBackend.__new__(HFBackend)
+    backend.config, backend.seed, backend._pool = config, seed, None
+    backend.batch_size = config.batch_size
+    backend._load(devices.get())
+    _WORKER["backend"] = backend
+
+
+def _worker_ready(_: int) -> tuple[str, str]:
+    backend = _WORKER["backend"]
+    return backend.device, backend.architecture
+
+
+def _worker_generate(requests: list[Request]) -> list[Response]:
+    return _WORKER["backend"]._generate(requests)
