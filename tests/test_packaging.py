@@ -13,5 +13,7 @@ def test_every_package_folder_is_listed_in_pyproject() -> None:
     listed = set(config["packages"])
     found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "viubench").rglob("__init__.py")}
     found |= {"viubench.builtin_tasks"} if (ROOT / "tasks" / "__init__.py").is_file() else set()
+    found |= {"viubench.report_templates"} if (ROOT / "reports" / "__init__.py").is_file() else set()
     assert found == listed
     assert config["package-dir"]["viubench.builtin_tasks"] == "tasks"
+    assert config["package-dir"]["viubench.report_templates"] == "reports"

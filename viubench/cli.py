@@ -91,6 +91,22 @@ def build_parser() -> argparse.ArgumentParser:
     rescore.add_argument("run_dir", type=Path, metavar="RUN_DIR")
     rescore.add_argument("--paper-compatible", action="store_true", help="also print the paper-compatible numbers")
 
+    report = commands.add_parser(
+        "report",
+        help="compare runs side by side (HTML and markdown)",
+        description=(
+            "Render runs side by side: VIUBench in the paper's Table 1 layout, downstream tasks by domain, grounding "
+            "breakdowns, deltas against --baseline with a paired bootstrap interval, the paper's published rows "
+            "(--reference paper), charts, and a sample browser. The HTML is one self-contained file."
+        ),
+    )
+    report.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR")
+    report.add_argument("--baseline", type=Path, metavar="RUN_DIR", help="show deltas against this run (it is added if not listed)")
+    report.add_argument("--reference", choices=("paper",), help="add the paper's published rows, labelled as published figures")
+    report.add_argument("--html", type=Path, metavar="FILE", help="write the HTML report here")
+    report.add_argument("--md", type=Path, metavar="FILE", help="write the markdown report here (fits a pull-request comment)")
+    report.add_argument("--samples-per-task", type=_non_negative, default=30, metavar="N", help="samples per run and task in the HTML sample browser (default: 30)")
+
     listing = commands.add_parser("list", help="list tasks or models", description="List what exists: tasks with their metric and VideoSpec, or model aliases with their backend.")
     listing.add_argument("what", choices=("tasks", "models"), help="what to list")
     listing.add_argument("--models-file", type=Path, help="YAML file of extra model aliases (default: $VIUBENCH_MODELS)")
@@ -118,6 +134,10 @@ def main(argv: list[str] | None = None) -> int:
             from viubench.commands.evaluate import run_rescore_command
 
             return run_rescore_command(args)
+        if args.command == "report":
+            from viubench.commands.report import run_report_command
+
+            return run_report_command(args)
         if args.command == "list":
             from viubench.commands.listing import run_list_command
 

@@ -260,10 +260,10 @@ def _answer(task: Task, batch: list[Decoded], backend: Backend, generation: Gene
         if isinstance(sample, UnreadableSample):
             yield _record(sample.id, sample.subtask, None, None, ErrorInfo("data", sample.error), media_seconds, 0.0)
         elif isinstance(media, ErrorInfo):
-            yield _record(sample.id, sample.subtask, prompt_hash(sample), sample.target, media, media_seconds, 0.0)
+            yield _record(sample.id, sample.subtask, prompt_hash(sample), sample.target, media, media_seconds, 0.0) | _shown(sample)
         else:
             response = by_position[position]
-            record = _record(sample.id, sample.subtask, prompt_hash(sample), sample.target, response.error, media_seconds, model_seconds)
+            record = _record(sample.id, sample.subtask, prompt_hash(sample), sample.target, response.error, media_seconds, model_seconds) | _shown(sample)
             record["usage"] = response.usage or None
             record["model_prompt"] = response.prompt
             if response.error is None:
@@ -279,17 +279,24 @@ def _answer(task: Task, batch: list[Decoded], backend: Backend, generation: Gene
             yield record
 
 
+def _shown(sample: Sample) -> dict[str, Any]:
+    """What a person reviewing the sample needs: the question text and where its frames are."""
+    text = "".join(part.text or "" for message in sample.messages if message.role == "user" for part in message.content)
+    previews = [ref.frames[len(ref.frames) // 2] for ref in sample.videos() if ref.frames]
+    return {"question": text[:4000], "previews": previews[:8]}
+
+
 def _record(ident: str, subtask: str, prompt: str | None, target: str | None, error: ErrorInfo | None, media_s: float, model_s: float) -> dict[str, Any]:
     return {
         "id": ident,
         "subtask": subtask,
+        "score": 0.0,
         "prompt_hash": prompt,
         "target": target,
         "response": None,
         "error": None if error is None else {"kind": error.kind, "message": error.message},
         "extracted": None,
         "parse_failed": False,
-        "score": 0.0,
         "paper_score": None,
         "metrics": None,
         "timings": {"media_s": round(media_s, 4), "model_s": round(model_s, 4)},

@@ -1,0 +1,1 @@
+"""Report templates (jinja2, autoescaping on) and their static assets; installed as ``viubench.report_templates``."""

@@ -1,0 +1,217 @@
+"""The report's content, independent of its format: tables in the paper's layouts, deltas against a
+baseline, published reference rows, protocol flags, charts and a sample browser."""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from viubench import __version__
+from viubench.report import charts
+from viubench.report.compare import paired_delta
+from viubench.report.paper import DOMAIN_ORDER, DOWNSTREAM, VIUBENCH_COLUMNS, paper_rows
+from viubench.report.runs import RunView, label_runs
+from viubench.runner.table import ABBREVIATIONS
+
+GROUNDING_KEYS = ("miou", "r@0.3", "r@0.5", "r@0.7")
+
+
+@dataclass
+class ReportOptions:
+    baseline: Path | None = None
+    reference: bool = False
+    samples_per_task: int = 30
+    previews: bool = True
+
+
+def _cell(run: RunView, task: str, result: dict[str, Any] | None, key: str | None, baseline: RunView | None, by_subtask: bool) -> dict[str, Any]:
+    """One score with n, errors, parse failures and (against the baseline) the delta and its interval."""
+    if result is None:
+        return {"value": None}
+    block = result["overall"] if key is None else result["subtasks"].get(key)
+    if block is None:
+        return {"value": None}
+    cell = {"value": block["score"], "n": block["n"], "errors": block["errors"], "parse_failures": block["parse_failures"], "ci": block.get("ci95")}
+    if baseline is not None and baseline is not run and task in baseline.results:
+        base = baseline.results[task]["overall"] if key is None else baseline.results[task]["subtasks"].get(key)
+        if base is not None and base["score"] is not None and block["score"] is not None:
+            delta = _delta_for(run, baseline, task, key, by_subtask)
+            cell["delta"] = block["score"] - base["score"]
+            if delta is not None:
+                cell["delta_ci"] = [delta.low, delta.high]
+                cell["significant"] = delta.significant
+    return cell
+
+
+def _delta_for(run: RunView, baseline: RunView, task: str, key: str | None, by_subtask: bool):  # noqa: ANN202
+    if key is None:
+        return paired_delta(run, baseline, task, by_subtask)
+    sub_run, sub_base = _subset(run, task, key), _subset(baseline, task, key)
+    return paired_delta(sub_run, sub_base, task, False)
+
+
+def _subset(run: RunView, task: str, subtask: str) -> RunView:
+    view = RunView(run.path, run.manifest, run.results, run.label)
+    view._scores[task] = {i: v for i, v in run.scores(task).items() if v[0] == subtask}
+    return view
+
+
+def _published(row: dict[str, Any], task: str, key: str | None) -> dict[str, Any]:
+    entry = row["scores"].get(task)
+    if entry is None:
+        return {"value": None}
+    return {"value": entry["overall"] if key is None else entry["subtasks"].get(key), "published": True}
+
+
+def build_report(run_dirs: list[Path], options: ReportOptions) -> dict[str, Any]:
+    runs = [RunView.load(path) for path in run_dirs]
+    baseline = None
+    if options.baseline is not None:
+        baseline = next((r for r in runs if r.path.resolve() == options.baseline.resolve()), None) or RunView.load(options.baseline)
+        if baseline not in runs:
+            runs.insert(0, baseline)
+    label_runs(runs)
+    published = paper_rows() if options.reference else []
+    tasks = list(dict.fromkeys(task for run in runs for task in run.tasks))
+
+    report: dict[str, Any] = {
+        "generator": f"viubench {__version__}",
+        "baseline": baseline.label if baseline else None,
+        "runs": [{"label": r.label, "model": r.model, "run_id": r.run_id, "path": str(r.path), "status": r.manifest.get("status"), "frames": r.frames} for r in runs],
+        "warnings": protocol_warnings(runs, tasks),
+    }
+    if "viubench" in tasks or published:
+        columns = [c for c in VIUBENCH_COLUMNS]
+        rows = []
+        for run in runs:
+            result = run.results.get("viubench")
+            if result is None:
+                continue
+            cells = [_cell(run, "viubench", result, c, baseline, True) for c in columns]
+            groups = {g: result["groups"].get(g, {}).get("score") for g in ("Counting", "Grounding", "Jigsaw")}
+            rows.append({"label": run.label, "published": False, "cells": cells, "groups": groups, "overall": _cell(run, "viubench", result, None, baseline, True)})
+        for row in published:
+            cells = [_published(row, "viubench", c) for c in columns]
+            rows.append({"label": row["label"], "published": True, "cells": cells, "groups": {}, "overall": _published(row, "viubench", None)})
+        report["viubench"] = {"columns": [ABBREVIATIONS[c] for c in columns], "keys": columns, "rows": rows}
+    report["domains"] = domain_tables(runs, tasks, published, baseline)
+    report["grounding"] = grounding_tables(runs, tasks)
+    report["charts"] = chart_svgs(runs)
+    report["samples"] = sample_browser(runs, tasks, options)
+    report["samples_per_task"] = options.samples_per_task
+    report["counts"] = [
+        {"run": r.label, "task": t, **{k: r.results[t]["overall"][k] for k in ("n", "errors", "parse_failures")}}
+        for r in runs for t in r.tasks
+    ]
+    return report
+
+
+def domain_tables(runs: list[RunView], tasks: list[str], published: list[dict[str, Any]], baseline: RunView | None) -> list[dict[str, Any]]:
+    """Downstream benchmarks grouped by domain (the paper's Tables 2 and 3), one row per model."""
+    def domain_of(task: str) -> str:
+        for run in runs:
+            if task in run.results:
+                return DOWNSTREAM.get(task, (run.manifest["tasks"].get(task, {}).get("domain") or "Other",))[0]
+        return DOWNSTREAM[task][0]
+
+    downstream = [t for t in tasks if t != "viubench"]
+    if published:
+        downstream += [t for t in DOWNSTREAM if t not in downstream and t != "viubench"]
+    tables = []
+    for domain in DOMAIN_ORDER + sorted({domain_of(t) for t in downstream} - set(DOMAIN_ORDER)):
+        members = [t for t in downstream if domain_of(t) == domain]
+        if not members:
+            continue
+        rows = []
+        for run in runs:
+            if any(t in run.results for t in members):
+                by_subtask = {t: run.results.get(t, {}).get("overall_rule") == "subtasks" for t in members}
+                rows.append({"label": run.label, "published": False, "cells": [_cell(run, t, run.results.get(t), None, baseline, by_subtask[t]) for t in members]})
+        for row in published:
+            cells = [_published(row, t, None) for t in members]
+            if any(cell["value"] is not None for cell in cells):
+                rows.append({"label": row["label"], "published": True, "cells": cells})
+        names = [DOWNSTREAM[t][1] if t in DOWNSTREAM else t for t in members]
+        tables.append({"domain": domain, "tasks": names, "keys": members, "rows": rows})
+    return tables
+
+
+def grounding_tables(runs: list[RunView], tasks: list[str]) -> list[dict[str, Any]]:
+    tables = []
+    for task in tasks:
+        rows = []
+        for run in runs:
+            overall = run.results.get(task, {}).get("overall", {})
+            if "miou" in overall:
+                rows.append({"label": run.label, "values": [overall[k] for k in GROUNDING_KEYS], "n": overall["n"]})
+        if rows:
+            tables.append({"task": task, "columns": ["mIoU", "R@0.3", "R@0.5", "R@0.7"], "rows": rows})
+    return tables
+
+
+def chart_svgs(runs: list[RunView]) -> dict[str, str]:
+    out = {}
+    with_viubench = [r for r in runs if "viubench" in r.results]
+    if with_viubench:
+        categories = [ABBREVIATIONS[c] for c in VIUBENCH_COLUMNS] + ["Overall"]
+        series = {r.label: [r.results["viubench"]["subtasks"].get(c, {}).get("score") for c in VIUBENCH_COLUMNS] + [r.results["viubench"]["overall"]["score"]] for r in with_viubench}
+        out["viubench"] = charts.grouped_bars(categories, series, "VIUBench per subtype")
+    budgets = sorted({r.frames for r in runs if r.frames})
+    if len(budgets) > 1:
+        by_model: dict[str, dict[int, float]] = {}
+        for run in runs:
+            if run.frames:
+                for task, result in run.results.items():
+                    if result["overall"]["score"] is not None:
+                        by_model.setdefault(f"{run.model} / {task}", {})[run.frames] = result["overall"]["score"]
+        series = {name: [points.get(b) for b in budgets] for name, points in by_model.items()}
+        out["frames"] = charts.lines(budgets, series, "Score against frame budget", "frames per video")
+    return out
+
+
+def protocol_warnings(runs: list[RunView], tasks: list[str]) -> list[str]:
+    """Tasks whose runs differ in frames, VideoSpec, prompt fingerprint, dataset or limit."""
+    warnings = []
+    for task in tasks:
+        protocols = {r.label: r.protocol(task) for r in runs if task in r.results}
+        for key in ("frames", "video_spec", "prompt", "dataset", "limit"):
+            values = {label: p[key] for label, p in protocols.items()}
+            if len(set(map(str, values.values()))) > 1:
+                detail = ", ".join(f"{label}: {value}" for label, value in values.items())
+                warnings.append(f"{task}: runs differ in {key.replace('_', ' ')} ({detail}); their numbers are not comparable")
+    return warnings
+
+
+def _thumbnail(path: str) -> str | None:
+    try:
+        with Image.open(path) as image:
+            image.thumbnail((120, 120))
+            buffer = io.BytesIO()
+            image.convert("RGB").save(buffer, "JPEG", quality=70)
+    except OSError:
+        return None
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def sample_browser(runs: list[RunView], tasks: list[str], options: ReportOptions) -> list[dict[str, Any]]:
+    """Up to ``samples_per_task`` journal records per run and task, with preview frames where stored."""
+    samples = []
+    for run in runs:
+        for task in tasks:
+            if task not in run.results:
+                continue
+            for record in run.records(task, options.samples_per_task):
+                previews = [p for p in (_thumbnail(f) for f in (record.get("previews") or [])[:4]) if p] if options.previews else []
+                samples.append({
+                    "run": run.label, "task": task, "subtask": record["subtask"], "id": record["id"],
+                    "question": record.get("question") or "", "response": record.get("response"),
+                    "extracted": record.get("extracted"), "target": record.get("target"),
+                    "score": record.get("score"), "correct": (record.get("score") or 0) >= 0.999 and not record.get("error"),
+                    "error": (record.get("error") or {}).get("message"), "previews": previews,
+                })
+    return samples

@@ -1,0 +1,70 @@
+"""Inline SVG charts (no scripts, no network): grouped bars and score-against-frames lines."""
+
+from __future__ import annotations
+
+from html import escape
+
+PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
+
+
+def grouped_bars(categories: list[str], series: dict[str, list[float | None]], title: str, maximum: float = 100.0) -> str:
+    """One group of bars per category, one bar per series (model); values 0..maximum."""
+    width, height, left, bottom, top = max(520, 70 * len(categories) + 120), 300, 40, 60, 30
+    plot_w, plot_h = width - left - 10, height - bottom - top
+    group_w = plot_w / max(1, len(categories))
+    bar_w = max(2.0, (group_w - 10) / max(1, len(series)))
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height + 20 * ((len(series) + 3) // 4)}" role="img" aria-label="{escape(title)}">']
+    parts.append(f'<text x="{left}" y="18" font-size="13" font-weight="bold">{escape(title)}</text>')
+    for tick in range(0, 101, 25):
+        y = top + plot_h * (1 - tick / 100)
+        parts.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/><text x="{left - 4}" y="{y + 4:.1f}" font-size="10" text-anchor="end">{tick * maximum / 100:g}</text>')
+    for c, category in enumerate(categories):
+        x0 = left + c * group_w + 5
+        for s, (name, values) in enumerate(series.items()):
+            value = values[c]
+            if value is None:
+                continue
+            bar_h = plot_h * max(0.0, min(value, maximum)) / maximum
+            x = x0 + s * bar_w
+            parts.append(
+                f'<rect x="{x:.1f}" y="{top + plot_h - bar_h:.1f}" width="{bar_w - 1:.1f}" height="{bar_h:.1f}" fill="{PALETTE[s % len(PALETTE)]}">'
+                f"<title>{escape(name)} / {escape(category)}: {value:.1f}</title></rect>"
+            )
+        parts.append(f'<text x="{x0 + group_w / 2 - 5:.1f}" y="{top + plot_h + 14}" font-size="10" text-anchor="middle">{escape(category)}</text>')
+    parts.append(_legend(list(series), left, height))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def lines(xs: list[int], series: dict[str, list[float | None]], title: str, x_label: str) -> str:
+    """Score against ``xs`` (frame budgets), one line per series."""
+    width, height, left, bottom, top = 520, 280, 40, 60, 30
+    plot_w, plot_h = width - left - 20, height - bottom - top
+    span = max(1, max(xs) - min(xs))
+    position = lambda x: left + plot_w * (x - min(xs)) / span  # noqa: E731
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height + 20 * ((len(series) + 3) // 4)}" role="img" aria-label="{escape(title)}">']
+    parts.append(f'<text x="{left}" y="18" font-size="13" font-weight="bold">{escape(title)}</text>')
+    for tick in range(0, 101, 25):
+        y = top + plot_h * (1 - tick / 100)
+        parts.append(f'<line x1="{left}" x2="{width - 20}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/><text x="{left - 4}" y="{y + 4:.1f}" font-size="10" text-anchor="end">{tick}</text>')
+    for x in xs:
+        parts.append(f'<text x="{position(x):.1f}" y="{top + plot_h + 14}" font-size="10" text-anchor="middle">{x}</text>')
+    parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{top + plot_h + 30}" font-size="11" text-anchor="middle">{escape(x_label)}</text>')
+    for s, (name, values) in enumerate(series.items()):
+        points = [(position(x), top + plot_h * (1 - v / 100)) for x, v in zip(xs, values) if v is not None]
+        color = PALETTE[s % len(PALETTE)]
+        if len(points) > 1:
+            parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in points)}"/>')
+        for x, y in points:
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}"><title>{escape(name)}</title></circle>')
+    parts.append(_legend(list(series), left, height))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _legend(names: list[str], left: int, top: int) -> str:
+    items = []
+    for i, name in enumerate(names):
+        x, y = left + (i % 4) * 150, top - 25 + 20 * (i // 4)
+        items.append(f'<rect x="{x}" y="{y}" width="10" height="10" fill="{PALETTE[i % len(PALETTE)]}"/><text x="{x + 14}" y="{y + 9}" font-size="11">{escape(name[:22])}</text>')
+    return "".join(items)

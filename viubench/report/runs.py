@@ -1,0 +1,89 @@
+"""Run directories as the report reads them: label, protocol per task, results, per-sample scores."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from viubench.errors import UserError
+from viubench.runner.rundir import MANIFEST, RESULTS, SAMPLES, read_journal
+
+
+@dataclass
+class RunView:
+    path: Path
+    manifest: dict[str, Any]
+    results: dict[str, Any]
+    label: str = ""
+    _scores: dict[str, dict[str, tuple[str, float]]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> "RunView":
+        if not (path / MANIFEST).is_file() or not (path / RESULTS).is_file():
+            raise UserError(f"{path} is not a finished run directory (needs {MANIFEST} and {RESULTS}; 'viubench rescore' rebuilds the latter)")
+        manifest = json.loads((path / MANIFEST).read_text())
+        results = json.loads((path / RESULTS).read_text())["tasks"]
+        return cls(path, manifest, results)
+
+    @property
+    def model(self) -> str:
+        return self.manifest["config"]["model"]
+
+    @property
+    def run_id(self) -> str:
+        return self.manifest["run_id"]
+
+    @property
+    def frames(self) -> int | None:
+        return self.manifest["config"].get("frames")
+
+    def protocol(self, task: str) -> dict[str, Any]:
+        """What must match for two runs' numbers on ``task`` to be comparable."""
+        info = self.manifest["tasks"].get(task, {})
+        video = info.get("video", {})
+        return {
+            "frames": video.get("max_frames"),
+            "video_spec": hashlib.sha256(json.dumps(video, sort_keys=True).encode()).hexdigest()[:12],
+            "prompt": info.get("config_fingerprint"),
+            "dataset": (info.get("dataset") or {}).get("dataset_items_sha256"),
+            "limit": self.manifest["config"].get("limit"),
+        }
+
+    def scores(self, task: str) -> dict[str, tuple[str, float]]:
+        """id -> (subtask, score) of the last record of every sample (errors score 0)."""
+        if task not in self._scores:
+            table: dict[str, tuple[str, float]] = {}
+            for record in read_journal(self.path / SAMPLES / f"{task}.jsonl"):
+                table[record["id"]] = (record["subtask"], 0.0 if record.get("error") else float(record["score"]))
+            self._scores[task] = table
+        return self._scores[task]
+
+    def records(self, task: str, limit: int) -> list[dict[str, Any]]:
+        out = []
+        for record in read_journal(self.path / SAMPLES / f"{task}.jsonl"):
+            out.append(record)
+            if len(out) >= limit:
+                break
+        return out
+
+    @cached_property
+    def tasks(self) -> list[str]:
+        return list(self.results)
+
+
+def label_runs(runs: list[RunView]) -> None:
+    """Model names as labels; the frame budget or run id is added where names repeat."""
+    for run in runs:
+        run.label = run.model
+    names = [r.label for r in runs]
+    for run in runs:
+        if names.count(run.model) > 1:
+            run.label = f"{run.model} @{run.frames}f" if run.frames else f"{run.model} ({run.run_id})"
+    names = [r.label for r in runs]
+    for run in runs:
+        if names.count(run.label) > 1:
+            run.label = f"{run.label} [{run.run_id}]"
