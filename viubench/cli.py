@@ -107,6 +107,20 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--md", type=Path, metavar="FILE", help="write the markdown report here (fits a pull-request comment)")
     report.add_argument("--samples-per-task", type=_non_negative, default=30, metavar="N", help="samples per run and task in the HTML sample browser (default: 30)")
 
+    board = commands.add_parser(
+        "leaderboard",
+        help="merge runs into a leaderboard; gate CI on regressions",
+        description=(
+            "Merge run directories and leaderboard.json files into leaderboard.json (schema viubench-leaderboard, "
+            "version 1), leaderboard.md and leaderboard.html, one row per model and protocol. With --check-against, "
+            "exit 1 and name every score that fell by more than --tolerance points (or is missing)."
+        ),
+    )
+    board.add_argument("inputs", nargs="+", type=Path, metavar="RUN_DIR_OR_JSON")
+    board.add_argument("--out", type=Path, default=Path("leaderboard"), help="folder for the three files (default: leaderboard)")
+    board.add_argument("--check-against", type=Path, metavar="BASELINE.json", help="a stored leaderboard.json to compare with")
+    board.add_argument("--tolerance", type=float, default=1.0, metavar="T", help="points a score may fall before the check fails (default: 1.0)")
+
     listing = commands.add_parser("list", help="list tasks or models", description="List what exists: tasks with their metric and VideoSpec, or model aliases with their backend.")
     listing.add_argument("what", choices=("tasks", "models"), help="what to list")
     listing.add_argument("--models-file", type=Path, help="YAML file of extra model aliases (default: $VIUBENCH_MODELS)")
@@ -138,6 +152,10 @@ def main(argv: list[str] | None = None) -> int:
             from viubench.commands.report import run_report_command
 
             return run_report_command(args)
+        if args.command == "leaderboard":
+            from viubench.commands.leaderboard import run_leaderboard_command
+
+            return run_leaderboard_command(args)
         if args.command == "list":
             from viubench.commands.listing import run_list_command
 

@@ -8,10 +8,10 @@ from typing import Callable, Iterator
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-console = Console(stderr=True, highlight=False)
-stdout = Console(highlight=False)
+console = Console(stderr=True, highlight=False, soft_wrap=True)
+stdout = Console(highlight=False, soft_wrap=True)  # lines are never cut; tables fit the width
 if not stdout.is_terminal:
-    stdout = Console(highlight=False, width=160)  # tables stay readable in logs and pipes
+    stdout = Console(highlight=False, soft_wrap=True, width=160)  # tables stay readable in logs and pipes
 
 
 @contextmanager
