@@ -54,11 +54,16 @@ class RunView:
         }
 
     def scores(self, task: str) -> dict[str, tuple[str, float]]:
-        """id -> (subtask, score) of the last record of every sample (errors score 0)."""
+        """id -> (subtask, score) of every sample (errors score 0): from results.json's ``per_sample``,
+        or, for results written before it existed, from the journal."""
         if task not in self._scores:
-            table: dict[str, tuple[str, float]] = {}
-            for record in read_journal(self.path / SAMPLES / f"{task}.jsonl"):
-                table[record["id"]] = (record["subtask"], 0.0 if record.get("error") else float(record["score"]))
+            columns = self.results.get(task, {}).get("per_sample")
+            if columns is not None:
+                table = dict(zip(columns["id"], zip(columns["subtask"], columns["score"])))
+            else:
+                table = {}
+                for record in read_journal(self.path / SAMPLES / f"{task}.jsonl"):
+                    table[record["id"]] = (record["subtask"], 0.0 if record.get("error") else float(record["score"]))
             self._scores[task] = table
         return self._scores[task]
 

@@ -104,6 +104,12 @@ def task_results(run_dir: Path, config: TaskConfig) -> dict[str, Any]:
             groups[group] = {"score": float(np.mean([subtasks[m]["score"] for m in present])), "subtasks": present}
         else:
             groups[group] = summarize([e for m in present for e in records.by_subtask[m].values()]) | {"subtasks": present}
+    ids = [ident for name in order for ident in records.by_subtask[name]]
+    per_sample = {
+        "id": ids,
+        "subtask": [name for name in order for _ in records.by_subtask[name]],
+        "score": [round(e.score, 6) for name in order for e in records.by_subtask[name].values()],
+    }
     return {
         "task": config.name,
         "version": config.version,
@@ -112,4 +118,5 @@ def task_results(run_dir: Path, config: TaskConfig) -> dict[str, Any]:
         "overall": overall,
         "groups": groups,
         "subtasks": subtasks,
+        "per_sample": per_sample,  # columnar: what reports pair runs on (errors score 0)
     }
