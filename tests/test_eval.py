@@ -15,6 +15,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from cli import viubench_cli
 from viubench.dataset.build import build_dataset
 from viubench.dataset.mix import viubench_mix
 
@@ -23,21 +24,6 @@ PAPER_RANDOM = {
     "counting_easy": 11.1, "counting_hard": 6.3, "grounding_channelswap": 25.9, "grounding_rotate180": 25.4,
     "grounding_zoomout": 25.4, "grounding_mirror": 25.2, "grounding_shuffle": 25.2, "jigsaw_easy": 0.1, "jigsaw_hard": 0.0,
 }
-
-
-def viubench_cli(*args: str, cache: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(TESTS)}
-    if cache is not None:
-        env["VIUBENCH_CACHE"] = str(cache)
-    return subprocess.run([sys.executable, "-m", "viubench.cli", *args], capture_output=True, text=True, env=env, timeout=900)
-
-
-@pytest.fixture(scope="module")
-def small_viubench(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """18 items (2 per subtype) from the sample clips at the real VIUBench frame budget."""
-    out = tmp_path_factory.mktemp("viu") / "ds"
-    build_dataset(viubench_mix(2), out, None, seed=0, workers=2)
-    return out
 
 
 @pytest.fixture(scope="module")

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
-from viubench.dataset.build import build_dataset
-from viubench.dataset.mix import viubench_mix
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "viubench.cli", *args], capture_output=True, text=True, timeout=600)
+from cli import viubench_cli as cli
 
 
 @pytest.fixture(scope="module")
-def two_versions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def two_versions(small_viubench: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The same model spec evaluated twice: first right on everything, then wrong on jigsaw."""
     root = tmp_path_factory.mktemp("board")
-    dataset = root / "viu"
-    build_dataset(viubench_mix(2), dataset, None, seed=0, workers=2)
+    dataset = small_viubench
     rows = pq.read_table(dataset / "items.parquet", columns=["id", "answer", "subtype"]).to_pylist()
     answers = root / "answers.json"
     out = {}

@@ -6,29 +6,21 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
-from viubench.dataset.build import build_dataset
-from viubench.dataset.mix import viubench_mix
+from cli import viubench_cli as cli
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 HOSTILE = ['<script>window.__pwned = 1</script>', '"><img src=x onerror="window.__pwned = 2">']
 
 
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "viubench.cli", *args], capture_output=True, text=True, timeout=600)
-
-
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def runs(small_viubench: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("report")
-    dataset = root / "viu"
-    build_dataset(viubench_mix(2), dataset, None, seed=0, workers=2)
+    dataset = small_viubench
     rows = pq.read_table(dataset / "items.parquet", columns=["id", "answer"]).to_pylist()
     oracle, hostile = root / "oracle.json", root / "hostile.json"
     oracle.write_text(json.dumps({r["id"]: r["answer"] for r in rows}))
