@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from viubench.report.runs import RunView
+from viubench.scoring.metrics import resampled_means
 
 RESAMPLES = 1000
 
@@ -35,22 +36,8 @@ def paired_delta(run: RunView, baseline: RunView, task: str, by_subtask: bool, s
     rng = np.random.default_rng(seed)
     means = np.zeros(RESAMPLES)
     for differences in groups.values():
-        means += bootstrap_means(np.asarray(differences), rng)
+        means += resampled_means(np.asarray(differences), RESAMPLES, rng)
     means /= len(groups)
     value = float(np.mean([np.mean(v) for v in groups.values()]))
     return Delta(100 * value, 100 * float(np.percentile(means, 2.5)), 100 * float(np.percentile(means, 97.5)), len(shared))
 
-
-def bootstrap_means(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """``RESAMPLES`` means of resamples of ``values`` with replacement.
-
-    Resampling n items with replacement is a multinomial draw over the distinct values weighted by
-    their counts, so when scores take few distinct values (accuracy: -1, 0, 1) the draw is made
-    over those values: the same distribution, far less work.
-    """
-    distinct, counts = np.unique(values, return_counts=True)
-    n = len(values)
-    if len(distinct) * 4 < n:
-        draws = rng.multinomial(n, counts / n, size=RESAMPLES)
-        return draws @ distinct / n
-    return values[rng.integers(0, n, size=(RESAMPLES, n))].mean(axis=1)

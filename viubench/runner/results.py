@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from viubench.runner.rundir import SAMPLES, read_journal
-from viubench.scoring.metrics import bootstrap_interval
+from viubench.scoring.metrics import bootstrap_interval, resampled_means
 from viubench.task.spec import TaskConfig
 
 RESAMPLES = 1000
@@ -77,9 +77,7 @@ def mean_of_subtasks(groups: list[list[float]], seed: int = 0) -> tuple[float, t
     rng = np.random.default_rng(seed)
     draws = np.zeros(RESAMPLES)
     for scores in groups:
-        values = np.asarray(scores, dtype=float)
-        picks = rng.integers(0, len(values), size=(RESAMPLES, len(values)))
-        draws += values[picks].mean(axis=1)
+        draws += resampled_means(np.asarray(scores, dtype=float), RESAMPLES, rng)
     draws /= len(groups)
     return float(np.mean(means)), (float(np.percentile(draws, 2.5)), float(np.percentile(draws, 97.5)))
 
