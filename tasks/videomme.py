@@ -46,6 +46,8 @@ def parquet_files(root: Path) -> list[Path]:
 
 def load(context: TaskContext) -> Iterator[Sample | UnreadableSample]:
     root = data_folder(context, CONFIG)
+    if not (root / "data").is_dir() and any(root.glob("videos_chunked_*.zip")):
+        raise UserError(f"videomme: unzip {root}/videos_chunked_*.zip into {root} first (they hold data/<videoID>.mp4)")
     for path in parquet_files(root):
         for batch in pq.ParquetFile(path).iter_batches(batch_size=512, columns=COLUMNS):
             for row in batch.to_pylist():

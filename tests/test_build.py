@@ -208,7 +208,7 @@ def test_every_command_has_help_and_the_version_prints() -> None:
     from viubench import __version__
 
     assert _viubench("--version").stdout.strip() == f"viubench {__version__}"
-    for command in ([], ["build"], ["preview"]):
+    for command in ([], ["build"], ["preview"], ["eval"], ["rescore"], ["report"], ["leaderboard"], ["list"]):
         result = _viubench(*command, "--help")
         assert result.returncode == 0 and "usage: viubench" in result.stdout
 

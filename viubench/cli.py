@@ -28,7 +28,7 @@ def _non_negative(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="viubench",
-        description="Self-supervised video understanding benchmarks: generate VIUBench and VideoSSR mixes from raw video, evaluate models on them.",
+        description="Self-supervised video understanding benchmarks: generate VIUBench and VideoSSR mixes from raw video, evaluate models, report and compare results.",
     )
     parser.add_argument("--version", action="version", version=f"viubench {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
