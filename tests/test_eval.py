@@ -126,9 +126,11 @@ def test_kill_9_then_resume_gives_every_sample_once_and_the_same_results(full_si
     assert json.loads((run_dir / "manifest.json").read_text())["status"] == "finished"
 
     # running the same command again finds the run and evaluates nothing
+    before = json.loads((run_dir / "manifest.json").read_text())["tasks"]["viubench"]["dataset"]
     again = viubench_cli(*args, "--out", str(out))
     assert "(0 samples evaluated now" in again.stdout
     assert len(_journal(run_dir)) == 36
+    assert json.loads((run_dir / "manifest.json").read_text())["tasks"]["viubench"]["dataset"] == before != {}
 
 
 def test_broken_media_fails_only_that_sample(small_viubench: Path, tmp_path: Path) -> None:

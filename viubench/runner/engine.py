@@ -162,17 +162,21 @@ def _run_task(task: Task, config: RunConfig, run_dir: Path, backend: Backend, pr
     journal = Journal(run_dir / SAMPLES / f"{task.name}.jsonl")
     done = journal.recover()
     generation = GenerationConfig(max_new_tokens=task.config.max_new_tokens, seed=config.seed)
-    samples = (s for s in islice(task.load(context), config.limit) if s.id not in done)
-    errors = evaluated = 0
     dataset: dict[str, Any] = {}
+
+    def pending() -> Iterator[Sample | UnreadableSample]:
+        for sample in islice(task.load(context), config.limit):
+            if not dataset and isinstance(sample, Sample):  # the data's identity, even when all is done
+                dataset.update({k: v for k, v in sample.metadata.items() if k.startswith("dataset")})
+            if sample.id not in done:
+                yield sample
+
+    errors = evaluated = 0
     total = None if config.limit is None else config.limit
     if progress:
         progress(task.name, len(done), total, 0)
     try:
-        for batch in _prefetch(samples, spec, backend, config.media_workers):
-            first = batch[0][0]
-            if not dataset and isinstance(first, Sample):
-                dataset = {k: v for k, v in first.metadata.items() if k.startswith("dataset")}
+        for batch in _prefetch(pending(), spec, backend, config.media_workers):
             for record in _answer(task, batch, backend, generation):
                 journal.append(record)
                 evaluated += 1
