@@ -20,7 +20,6 @@ from viubench.dataset.mix import viubench_mix
 from viubench.dataset.store import ITEMS_FILE, MANIFEST_FILE
 from viubench.errors import UserError
 from viubench.paths import cache_root, inside
-from viubench.pretext.counting import DIFFICULTIES
 from viubench.pretext.prompts import SYSTEM_PROMPT
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample, VideoRef, parts_from_template, user_turn

@@ -180,7 +180,7 @@ def dataset_card(name: str, counts: dict[str, int]) -> str:
         "configs:",
         "- config_name: default",
         "  data_files:",
-        f"  - split: test",
+        "  - split: test",
         f"    path: {ITEMS_FILE}",
         "---",
         f"# {name}",

@@ -13,7 +13,6 @@ dropped when the run resumes, and no sample is journaled twice.
 from __future__ import annotations
 
 import json
-import os
 import platform
 import subprocess
 from importlib.metadata import PackageNotFoundError, version
@@ -111,10 +110,3 @@ def _git_hash() -> str | None:
         return None
     return out.stdout.strip() or None if out.returncode == 0 else None
 
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        return False
-    return True
