@@ -84,7 +84,7 @@ def to_sample(row: dict[str, Any], root: Path, dataset_hash: str) -> Sample:
         messages=user_turn(row["system"], parts_from_template(row["prompt"], refs)),
         target=row["answer"],
         answer_format=answer_format(row),
-        metadata={"source_sha256": row["source"]["sha256"], "seed": row["seed"], "dataset_items_sha256": dataset_hash},
+        metadata={"data_source": row["task"], "source_sha256": row["source"]["sha256"], "seed": row["seed"], "dataset_items_sha256": dataset_hash},
     )
 
 

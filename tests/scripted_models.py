@@ -18,3 +18,20 @@ def slow_echo(request: Request) -> str:
     if request.answer_format.kind == "counts":
         return f"{digest % 4},{digest % 3 + 1},{frames % 5}"
     return "".join(str(d) for d in sorted(range(1, (request.answer_format.digits or 6) + 1), key=lambda d: (d * digest) % 7))
+
+
+_ANSWERS: dict[str, str] = {}
+
+
+def diagnose_oracle(request: Request) -> str:
+    """A known answer distribution for ``viubench diagnose``: items with an even index are always
+    answered right; the others right only on draws whose seed is a multiple of 4 (2 of 8)."""
+    if not _ANSWERS:
+        import json
+        import os
+
+        _ANSWERS.update(json.loads(open(os.environ["VIUBENCH_TEST_ANSWERS"]).read()))
+    index = int(request.sample_id.rsplit("-", 1)[1])
+    if index % 2 == 0 or request.generation.seed % 4 == 0:
+        return _ANSWERS[request.sample_id]
+    return "no idea"

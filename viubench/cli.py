@@ -91,6 +91,29 @@ def build_parser() -> argparse.ArgumentParser:
     rescore.add_argument("run_dir", type=Path, metavar="RUN_DIR")
     rescore.add_argument("--paper-compatible", action="store_true", help="also print the paper-compatible numbers")
 
+    diag = commands.add_parser(
+        "diagnose",
+        help="will a dataset teach a model? k sampled answers per item, reward-variance histogram",
+        description=(
+            "Sample k answers per item (temperature 1.0 by default) through the eval backends, score each with the "
+            "training reward (items made by 'viubench build') or the task metric, and report the histogram of items "
+            "by number of correct answers (0..k), the share with zero reward variance (no GRPO signal) and the mean "
+            "reward standard deviation, as JSON, markdown and an SVG chart (the paper's Figure 1)."
+        ),
+    )
+    diag.add_argument("--model", required=True, help="as for eval")
+    diag.add_argument("--task", required=True, help="a task name; a training mix is --task viubench --data viubench=MIX_DIR")
+    diag.add_argument("--data", action="append", metavar="TASK=DIR", help="local data folder of the task")
+    diag.add_argument("--k", type=int, default=8, help="answers per item (default: 8, the paper's rollouts)")
+    diag.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (default: 1.0)")
+    diag.add_argument("--limit", type=_positive, metavar="N", help="first N items")
+    diag.add_argument("--seed", type=int, default=0)
+    diag.add_argument("--reward", choices=("smooth", "task"), default="smooth", help="smooth: the training rewards of SPEC 5; task: the eval metric")
+    diag.add_argument("--backend", choices=("hf", "vllm", "openai"), help="run an alias with another backend")
+    diag.add_argument("--model-option", action="append", metavar="KEY=VALUE", help="a backend option (repeatable)")
+    diag.add_argument("--media-workers", type=_non_negative, default=2, metavar="W")
+    diag.add_argument("--out", type=Path, default=Path("diagnose"), help="folder for diagnose.json, .md, .svg (default: diagnose)")
+
     report = commands.add_parser(
         "report",
         help="compare runs side by side (HTML and markdown)",
@@ -148,6 +171,10 @@ def main(argv: list[str] | None = None) -> int:
             from viubench.commands.evaluate import run_rescore_command
 
             return run_rescore_command(args)
+        if args.command == "diagnose":
+            from viubench.commands.diagnose import run_diagnose_command
+
+            return run_diagnose_command(args)
         if args.command == "report":
             from viubench.commands.report import run_report_command
 

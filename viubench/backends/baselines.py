@@ -52,8 +52,9 @@ class RandomBackend(Backend):
     def generate(self, requests: list[Request]) -> list[Response]:
         responses = []
         for request in requests:
-            # per-sample stream: the answer of a sample does not depend on batching or resume
-            rng = np.random.default_rng([self.seed, *request.sample_id.encode()])
+            # per-sample stream: the answer of a sample does not depend on batching or resume;
+            # the request's seed tells repeated draws of one sample apart (viubench diagnose)
+            rng = np.random.default_rng([self.seed, request.generation.seed, *request.sample_id.encode()])
             responses.append(Response(text=random_answer(request.answer_format, rng)))
         return responses
 

@@ -140,10 +140,12 @@ class HFBackend(Backend):
                 padding=True,
                 return_tensors="pt",
             ).to(self.device)
-            torch.manual_seed(self.seed)
+            generation = requests[0].generation  # one setting per batch (the runner sends one task at a time)
+            torch.manual_seed(generation.seed)
             max_new = max(r.generation.max_new_tokens for r in requests)
+            sampling = {"do_sample": True, "temperature": generation.temperature} if generation.temperature > 0 else {"do_sample": False}
             with torch.inference_mode():
-                output = self.model.generate(**inputs, max_new_tokens=max_new, do_sample=False)
+                output = self.model.generate(**inputs, max_new_tokens=max_new, **sampling)
         except (RuntimeError, ValueError) as error:  # out of memory, bad input: this batch's samples fail
             failure = ErrorInfo("model", f"{type(error).__name__}: {' '.join(str(error).split())[:300]}")
             return [Response(error=failure) for _ in requests]

@@ -176,7 +176,7 @@ def _run_task(task: Task, config: RunConfig, run_dir: Path, backend: Backend, pr
     if progress:
         progress(task.name, len(done), total, 0)
     try:
-        for batch in _prefetch(pending(), spec, backend, config.media_workers):
+        for batch in prefetch(pending(), spec, backend, config.media_workers):
             for record in _answer(task, batch, backend, generation):
                 journal.append(record)
                 evaluated += 1
@@ -193,7 +193,7 @@ def _run_task(task: Task, config: RunConfig, run_dir: Path, backend: Backend, pr
 Decoded = tuple[Sample | UnreadableSample, list[DecodedVideo] | ErrorInfo | None, float]
 
 
-def _prefetch(samples: Iterator[Sample | UnreadableSample], spec: VideoSpec, backend: Backend, workers: int) -> Iterator[list[Decoded]]:
+def prefetch(samples: Iterator[Sample | UnreadableSample], spec: VideoSpec, backend: Backend, workers: int) -> Iterator[list[Decoded]]:
     """Batches of (sample, decoded media or error, media seconds); decoding runs ahead in workers."""
     batch: list[Decoded] = []
     if not backend.needs_media:
