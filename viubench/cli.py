@@ -25,6 +25,16 @@ def _non_negative(text: str) -> int:
     return value
 
 
+def _model_arguments(parser: argparse.ArgumentParser) -> None:
+    """The model selection shared by eval and diagnose."""
+    parser.add_argument("--model", help="an alias (see 'viubench list models'), hf:PATH_OR_ID, vllm:PATH_OR_ID, openai:NAME, random, instant or scripted:ANSWERS.jsonl")
+    parser.add_argument("--backend", choices=("hf", "vllm", "openai"), help="run an alias with another backend")
+    parser.add_argument("--base-url", help="OpenAI-compatible endpoint (openai backend), e.g. http://127.0.0.1:8000/v1")
+    parser.add_argument("--api-key-env", metavar="VAR", help="environment variable that holds the API key (default: OPENAI_API_KEY)")
+    parser.add_argument("--model-option", action="append", metavar="KEY=VALUE", help="a backend option (repeatable); unknown options are an error naming the valid ones")
+    parser.add_argument("--models-file", type=Path, help="YAML file of extra model aliases (default: $VIUBENCH_MODELS)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="viubench",
@@ -70,12 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
             "paper-compatible number) are derived from the journal."
         ),
     )
-    evaluate.add_argument("--model", help="an alias (see 'viubench list models'), hf:PATH_OR_ID, vllm:PATH_OR_ID, openai:NAME, random, instant or scripted:ANSWERS.jsonl")
-    evaluate.add_argument("--backend", choices=("hf", "vllm", "openai"), help="run an alias with another backend")
-    evaluate.add_argument("--base-url", help="OpenAI-compatible endpoint (openai backend), e.g. http://127.0.0.1:8000/v1")
-    evaluate.add_argument("--api-key-env", metavar="VAR", help="environment variable that holds the API key (default: OPENAI_API_KEY)")
-    evaluate.add_argument("--model-option", action="append", metavar="KEY=VALUE", help="a backend option (repeatable); unknown options are an error naming the valid ones")
-    evaluate.add_argument("--models-file", type=Path, help="YAML file of extra model aliases (default: $VIUBENCH_MODELS)")
+    _model_arguments(evaluate)
     evaluate.add_argument("--tasks", help="comma-separated task names (see 'viubench list tasks')")
     evaluate.add_argument("--limit", type=_positive, metavar="N", help="first N samples of each task (VIUBench: round-robin over subtypes)")
     evaluate.add_argument("--seed", type=int, default=0, help="seed of the model's sampling and baselines (default: 0)")
@@ -101,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
             "reward standard deviation, as JSON, markdown and an SVG chart (the paper's Figure 1)."
         ),
     )
-    diag.add_argument("--model", required=True, help="as for eval")
+    _model_arguments(diag)
     diag.add_argument("--task", required=True, help="a task name; a training mix is --task viubench --data viubench=MIX_DIR")
     diag.add_argument("--data", action="append", metavar="TASK=DIR", help="local data folder of the task")
     diag.add_argument("--k", type=int, default=8, help="answers per item (default: 8, the paper's rollouts)")
@@ -109,8 +114,6 @@ def build_parser() -> argparse.ArgumentParser:
     diag.add_argument("--limit", type=_positive, metavar="N", help="first N items")
     diag.add_argument("--seed", type=int, default=0)
     diag.add_argument("--reward", choices=("smooth", "task"), default="smooth", help="smooth: the training rewards of SPEC 5; task: the eval metric")
-    diag.add_argument("--backend", choices=("hf", "vllm", "openai"), help="run an alias with another backend")
-    diag.add_argument("--model-option", action="append", metavar="KEY=VALUE", help="a backend option (repeatable)")
     diag.add_argument("--media-workers", type=_non_negative, default=2, metavar="W")
     diag.add_argument("--out", type=Path, default=Path("diagnose"), help="folder for diagnose.json, .md, .svg (default: diagnose)")
 

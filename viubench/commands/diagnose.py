@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 from viubench.backends.registry import resolve_model
-from viubench.commands.evaluate import parse_data, parse_options
+from viubench.commands.evaluate import model_options, parse_data
+from viubench.errors import UserError
 from viubench.console import console, progress_bar, stdout
 from viubench.diagnose import diagnose, markdown
 from viubench.report.charts import grouped_bars
@@ -15,9 +16,11 @@ from viubench.task.registry import get_tasks
 
 
 def run_diagnose_command(args: argparse.Namespace) -> int:
+    if not args.model:
+        raise UserError("give --model")
     [task] = get_tasks([args.task])
     data = parse_data(args.data or [])
-    backend = resolve_model(args.model, args.seed, args.backend, parse_options(args.model_option or []))
+    backend = resolve_model(args.model, args.seed, args.backend, model_options(args), args.models_file)
     try:
         with progress_bar(f"diagnosing {task.name}") as update:
             result = diagnose(

@@ -50,6 +50,16 @@ def parse_options(items: list[str]) -> dict[str, object]:
     return options
 
 
+def model_options(args: argparse.Namespace) -> dict[str, object]:
+    """Backend options from ``--model-option``, ``--base-url`` and ``--api-key-env``."""
+    options = parse_options(args.model_option or [])
+    if args.base_url:
+        options["base_url"] = args.base_url
+    if args.api_key_env:
+        options["api_key_env"] = args.api_key_env
+    return options
+
+
 def run_eval_command(args: argparse.Namespace) -> int:
     if args.resume is None and (args.model is None or args.tasks is None):
         raise UserError("give --model and --tasks (or --resume RUN_DIR)")
@@ -58,9 +68,7 @@ def run_eval_command(args: argparse.Namespace) -> int:
         {
             "model": args.model or "",
             "backend": args.backend,
-            "model_options": parse_options(args.model_option or [])
-            | ({"base_url": args.base_url} if args.base_url else {})
-            | ({"api_key_env": args.api_key_env} if args.api_key_env else {}),
+            "model_options": model_options(args),
             "models_file": str(args.models_file.resolve()) if args.models_file else None,
             "tasks": [t.strip() for t in (args.tasks or "resume").split(",") if t.strip()],
             "limit": args.limit,
