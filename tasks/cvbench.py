@@ -15,8 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from viubench.errors import UserError
-from viubench.paths import inside
-from viubench.task.loaders import MCQ_PROMPT, data_folder, option_lines, video_sample
+from viubench.task.loaders import MCQ_PROMPT, data_folder, find_video, option_lines, video_sample
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample, VideoRef
 from viubench.task.spec import DataSource, TaskConfig
@@ -36,17 +35,6 @@ VIDEO_COLUMNS = ("video_1", "video_2", "video_3", "video_4")
 VIDEO_FOLDERS = ("videos", "video", "")
 
 
-def find_named_video(root: Path, name: str) -> Path | None:
-    for folder in VIDEO_FOLDERS:
-        try:
-            path = inside(root, f"{folder}/{name}" if folder else name)
-        except ValueError:
-            return None
-        if path.is_file():
-            return path
-    return None
-
-
 def load(context: TaskContext) -> Iterator[Sample | UnreadableSample]:
     root = data_folder(context, CONFIG)
     files = sorted(root.glob("data/test-*.parquet")) or sorted(root.rglob("test-*.parquet"))
@@ -62,7 +50,7 @@ def _sample(root: Path, row: dict) -> Sample | UnreadableSample:
     names = [str(row[c]).strip() for c in VIDEO_COLUMNS if row.get(c)]
     videos = []
     for name in names:
-        path = find_named_video(root, name)
+        path = find_video(root, name, VIDEO_FOLDERS)
         if path is None:
             return UnreadableSample(id=ident, task=CONFIG.name, subtask=subtask, error=f"video {name!r} not found under {root}")
         videos.append(VideoRef(path=str(path)))

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from viubench.errors import UserError
+from viubench.errors import UserError, one_line
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -33,7 +33,7 @@ def load_yaml(path: Path) -> Any:
     try:
         return yaml.safe_load(path.read_text())
     except yaml.YAMLError as error:
-        raise UserError(f"{path}: not valid YAML ({' '.join(str(error).split())})") from None
+        raise UserError(f"{path}: not valid YAML ({one_line(error, 10_000)})") from None
 
 
 def describe_validation_error(error: ValidationError, model: type[BaseModel]) -> str:

@@ -18,3 +18,8 @@ class VideoError(Exception):
         super().__init__(message)
         self.reason = reason
         self.video: str | None = None  # content hash of the video, once known
+
+
+def one_line(error: BaseException, limit: int = 300) -> str:
+    """An exception's message on one line, at most ``limit`` characters (its type name if empty)."""
+    return " ".join(str(error).split())[:limit] or type(error).__name__

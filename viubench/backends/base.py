@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
+from viubench.errors import one_line
 from viubench.runner.media import DecodedVideo
 from viubench.task.sample import AnswerFormat, Message
 
@@ -39,6 +40,11 @@ class ErrorInfo:
     retryable: bool = False
     retry_after: float | None = None  # seconds the server asked us to wait
     attempts: int = 1
+
+    @classmethod
+    def from_exception(cls, error: BaseException, kind: str = "model") -> "ErrorInfo":
+        """A non-retryable error naming the exception's type and its one-line message."""
+        return cls(kind, f"{type(error).__name__}: {one_line(error)}")
 
 
 @dataclass

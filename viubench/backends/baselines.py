@@ -114,7 +114,7 @@ class ScriptedBackend(Backend):
             try:
                 responses.append(Response(text=self._answer(request)))
             except Exception as error:  # a scripted failure is a model error of that sample
-                responses.append(Response(error=ErrorInfo("model", f"{type(error).__name__}: {error}")))
+                responses.append(Response(error=ErrorInfo.from_exception(error)))
         return responses
 
     def describe(self) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from viubench.backends.base import Backend, ErrorInfo, Request, Response, chat_content, collapse_repeats
 from viubench.config import StrictModel
-from viubench.errors import UserError
+from viubench.errors import UserError, one_line
 
 INSTALL = "the hf backend needs torch, torchvision and transformers: pip install 'viubench[hf]'"
 
@@ -87,7 +87,7 @@ class HFBackend(Backend):
             self.processor = transformers.AutoProcessor.from_pretrained(config.model, trust_remote_code=config.trust_remote_code)
             self.model = transformers.AutoModelForImageTextToText.from_pretrained(config.model, **kwargs).to(device).eval()
         except OSError as error:
-            raise UserError(f"hf backend: cannot load {config.model!r}: {' '.join(str(error).split())[:200]}") from None
+            raise UserError(f"hf backend: cannot load {config.model!r}: {one_line(error, 200)}") from None
         self.processor.tokenizer.padding_side = "left"
         self.architecture = type(self.model).__name__
 
@@ -147,7 +147,7 @@ class HFBackend(Backend):
             with torch.inference_mode():
                 output = self.model.generate(**inputs, max_new_tokens=max_new, **sampling)
         except (RuntimeError, ValueError) as error:  # out of memory, bad input: this batch's samples fail
-            failure = ErrorInfo("model", f"{type(error).__name__}: {' '.join(str(error).split())[:300]}")
+            failure = ErrorInfo.from_exception(error)
             return [Response(error=failure) for _ in requests]
         new_tokens = output[:, inputs["input_ids"].shape[1] :]
         responses = []

@@ -26,7 +26,7 @@ from pydantic import Field
 from viubench.backends.base import Backend, ErrorInfo, Request, Response
 from viubench.backends.retry import RetryPolicy, with_retries
 from viubench.config import StrictModel
-from viubench.errors import UserError
+from viubench.errors import UserError, one_line
 from viubench.runner.media import DecodedVideo
 
 
@@ -134,7 +134,7 @@ def retry_after(headers: Any) -> float | None:
 def classify(error: BaseException) -> ErrorInfo:
     import openai
 
-    text = " ".join(str(error).split())[:300]
+    text = one_line(error)
     if isinstance(error, openai.APITimeoutError):
         return ErrorInfo("timeout", text or "timed out", retryable=True)
     if isinstance(error, openai.APIConnectionError):
@@ -149,7 +149,7 @@ def classify(error: BaseException) -> ErrorInfo:
         return ErrorInfo("client", f"{status}: {text}")
     if isinstance(error, (openai.APIResponseValidationError, ValueError)):
         return ErrorInfo("server", f"malformed response: {text}", retryable=True)
-    return ErrorInfo("model", f"{type(error).__name__}: {text}")
+    return ErrorInfo.from_exception(error)
 
 
 class OpenAIBackend(Backend):

@@ -15,7 +15,7 @@ from pydantic import Field
 
 from viubench.backends.base import Backend, ErrorInfo, Request, Response, chat_content, collapse_repeats
 from viubench.config import StrictModel
-from viubench.errors import UserError
+from viubench.errors import UserError, one_line
 
 
 class VLLMConfig(StrictModel):
@@ -59,7 +59,7 @@ class VLLMBackend(Backend):
         try:
             self.llm = LLM(**arguments)
         except (OSError, ValueError) as error:
-            raise UserError(f"vllm backend: cannot load {config.model!r}: {' '.join(str(error).split())[:200]}") from None
+            raise UserError(f"vllm backend: cannot load {config.model!r}: {one_line(error, 200)}") from None
         self.tokenizer = self.llm.get_tokenizer()
 
     def describe(self) -> dict[str, Any]:
@@ -95,7 +95,7 @@ class VLLMBackend(Backend):
         try:
             outputs = self.llm.generate([self._input(r) for r in requests], sampling_params=params, use_tqdm=False)
         except (RuntimeError, ValueError) as error:
-            failure = ErrorInfo("model", f"{type(error).__name__}: {' '.join(str(error).split())[:300]}")
+            failure = ErrorInfo.from_exception(error)
             return [Response(error=failure) for _ in requests]
         responses = []
         for output in outputs:

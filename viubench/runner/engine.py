@@ -254,7 +254,7 @@ def _answer(task: Task, batch: list[Decoded], backend: Backend, generation: Gene
     try:
         responses = backend.generate(requests) if requests else []
     except Exception as error:  # a crashing backend fails this batch's samples, not the run
-        failure = ErrorInfo("model", f"{type(error).__name__}: {' '.join(str(error).split())[:300]}")
+        failure = ErrorInfo.from_exception(error)
         responses = [Response(error=failure) for _ in requests]
     model_seconds = (time.perf_counter() - started) / max(1, len(requests))
     if len(responses) != len(requests):

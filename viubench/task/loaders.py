@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from viubench.errors import UserError
+from viubench.errors import UserError, one_line
 from viubench.paths import inside
 from viubench.task.registry import TaskContext
 from viubench.task.sample import AnswerFormat, Sample, VideoRef, parts_from_template, user_turn
@@ -39,16 +39,21 @@ def data_folder(context: TaskContext, config: TaskConfig) -> Path:
     try:
         return Path(snapshot_download(repo_id=hub_id, repo_type="dataset", revision=config.data.hub_revision))
     except Exception as error:  # offline, gated, missing: one line, with the way out
-        reason = " ".join(str(error).split())[:160]
+        reason = one_line(error, 160)
         raise UserError(f"{config.name}: could not fetch {hub_id} from the hub ({type(error).__name__}: {reason}); {hint}") from None
 
 
-def find_video(root: Path, stem: str, folders: tuple[str, ...]) -> Path | None:
-    """The first ``root/FOLDER/stem.EXT`` that exists (paths never leave ``root``)."""
+def find_video(root: Path, name: str, folders: tuple[str, ...]) -> Path | None:
+    """The first ``root/FOLDER/NAME`` that exists: a file name as given, an id without a video
+    extension with each extension. Paths never leave ``root``."""
+    suffix = Path(name).suffix
+    names = [name] if suffix else []
+    if suffix not in VIDEO_SUFFIXES:
+        names += [f"{name}{extension}" for extension in VIDEO_SUFFIXES]
     for folder in folders:
-        for suffix in VIDEO_SUFFIXES:
+        for candidate in names:
             try:
-                path = inside(root, f"{folder}/{stem}{suffix}" if folder else f"{stem}{suffix}")
+                path = inside(root, f"{folder}/{candidate}" if folder else candidate)
             except ValueError:
                 return None
             if path.is_file():

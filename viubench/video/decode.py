@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image
 from pydantic import BaseModel
 
-from viubench.errors import UserError, VideoError
+from viubench.errors import UserError, VideoError, one_line
 
 DECODERS = ("pyav", "decord2")
 
@@ -62,7 +62,7 @@ def _open_pyav(path: Path):  # noqa: ANN202 - av types are optional at type-chec
     try:
         container = av.open(str(path))
     except (av.FFmpegError, OSError, UnicodeDecodeError) as error:
-        raise VideoError("unreadable", f"cannot open: {_one_line(error)}") from error
+        raise VideoError("unreadable", f"cannot open: {one_line(error, 200)}") from error
     if not container.streams.video:
         container.close()
         raise VideoError("no-video-stream", "no video stream")
@@ -85,7 +85,7 @@ def _probe_pyav(path: Path) -> VideoInfo:
                 if packet.size:
                     count += 1
         except av.FFmpegError as error:
-            raise VideoError("corrupt", f"demuxing failed after {count} frames: {_one_line(error)}") from error
+            raise VideoError("corrupt", f"demuxing failed after {count} frames: {one_line(error, 200)}") from error
         width, height = stream.codec_context.width, stream.codec_context.height
         if count == 0 or not width or not height:
             raise VideoError("no-frames", "the video stream holds no frames")
@@ -111,7 +111,7 @@ def _decode_pyav(path: Path, wanted: list[int]) -> dict[int, np.ndarray]:
             if index >= last:
                 break
     except av.FFmpegError as error:
-        raise VideoError("corrupt", f"decoding failed after {len(frames)} of {len(wanted)} frames: {_one_line(error)}") from error
+        raise VideoError("corrupt", f"decoding failed after {len(frames)} of {len(wanted)} frames: {one_line(error, 200)}") from error
     finally:
         container.close()
     if len(frames) < len(targets):
@@ -132,7 +132,7 @@ def _probe_decord(path: Path) -> VideoInfo:
     try:
         reader = decord.VideoReader(str(path))
     except Exception as error:  # decord raises its own DECORDError or RuntimeError
-        raise VideoError("unreadable", f"cannot open: {_one_line(error)}") from error
+        raise VideoError("unreadable", f"cannot open: {one_line(error, 200)}") from error
     height, width = reader[0].shape[:2]
     return VideoInfo(num_frames=len(reader), average_fps=float(reader.get_avg_fps()), width=width, height=height)
 
@@ -143,9 +143,6 @@ def _decode_decord(path: Path, wanted: list[int]) -> dict[int, np.ndarray]:
         reader = decord.VideoReader(str(path))
         batch = reader.get_batch(wanted).asnumpy()
     except Exception as error:
-        raise VideoError("corrupt", f"decoding failed: {_one_line(error)}") from error
+        raise VideoError("corrupt", f"decoding failed: {one_line(error, 200)}") from error
     return dict(zip(wanted, batch))
 
-
-def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split())[:200] or type(error).__name__
