@@ -20,3 +20,14 @@ def require_hf() -> None:
         if os.environ.get("VIUBENCH_REQUIRE_HF") == "1":
             raise
         pytest.skip(f"needs the hf extra (pip install -e '.[hf]'): {error}", allow_module_level=True)
+
+
+def require_train() -> None:
+    """The trl engine's tests: the hf extra plus trl (the ``train`` extra); same rule in CI."""
+    require_hf()
+    try:
+        import trl  # noqa: F401
+    except ImportError as error:
+        if os.environ.get("VIUBENCH_REQUIRE_HF") == "1":
+            raise
+        pytest.skip(f"needs the train extra (pip install -e '.[train]'): {error}", allow_module_level=True)

@@ -117,6 +117,33 @@ def build_parser() -> argparse.ArgumentParser:
     diag.add_argument("--media-workers", type=_non_negative, default=2, metavar="W")
     diag.add_argument("--out", type=Path, default=Path("diagnose"), help="folder for diagnose.json, .md, .svg (default: diagnose)")
 
+    train = commands.add_parser(
+        "train",
+        help="GRPO-train a video model on a mix made by 'viubench build' (trl or verl engine)",
+        description=(
+            "Train a model with GRPO and the smooth rewards of viubench.rewards on a dataset made by 'viubench build' "
+            "(VideoSSR-30K or any mix). Defaults are the paper's recipe: 8 rollouts per prompt, lr 1e-6, 64 prompts "
+            "per step, KL loss 1e-3 (low-variance KL), entropy 0, clip 0.2, temperature 1.0, responses up to 2048 "
+            "tokens, 1 epoch, 48 frames of at most 256x256. --config FILE overrides any setting (unknown keys are an "
+            "error naming the valid ones; 'viubench train --print-config' shows them all). The trl engine trains here "
+            "(CPU or GPUs through 'accelerate launch -m viubench.cli train ...') and writes a Hugging Face model "
+            "directory with viubench-train.json and steps.jsonl; score it with 'viubench eval --model hf:OUT'. The "
+            "verl engine writes verl's parquet files and config and launches verl.trainer.main_ppo."
+        ),
+    )
+    train.add_argument("--model", help="the starting model: a local folder, a hub id, or an alias (see 'viubench list models')")
+    train.add_argument("--data", type=Path, help="a dataset folder made by 'viubench build' (e.g. videossr-30k)")
+    train.add_argument("--engine", choices=("trl", "verl"), default="trl", help="trl: TRL GRPOTrainer on this machine (default); verl: the paper's engine (Ray, FSDP, vLLM rollouts)")
+    train.add_argument("--config", type=Path, help="YAML file of training settings (see --print-config)")
+    train.add_argument("--out", type=Path, help="checkpoint folder to write (default: checkpoints/<model>-<data>)")
+    train.add_argument("--max-steps", type=_positive, metavar="N", help="stop after N optimizer steps")
+    train.add_argument("--reward", choices=("smooth", "strict"), help="smooth: compute_score (default); strict: the paper's exact-match ablation")
+    train.add_argument("--resume", action="store_true", help="continue the run in --out from its last saved step")
+    train.add_argument("--nnodes", type=_positive, metavar="N", help="verl: machines in the Ray cluster (trainer.nnodes)")
+    train.add_argument("--gpus-per-node", type=_positive, metavar="G", help="verl: GPUs per machine (trainer.n_gpus_per_node)")
+    train.add_argument("--dry-run", action="store_true", help="verl: write the parquet files and config, print the command, do not launch")
+    train.add_argument("--print-config", action="store_true", help="print the resolved settings as YAML and exit")
+
     report = commands.add_parser(
         "report",
         help="compare runs side by side (HTML and markdown)",
@@ -178,6 +205,10 @@ def main(argv: list[str] | None = None) -> int:
             from viubench.commands.diagnose import run_diagnose_command
 
             return run_diagnose_command(args)
+        if args.command == "train":
+            from viubench.commands.train import run_train_command
+
+            return run_train_command(args)
         if args.command == "report":
             from viubench.commands.report import run_report_command
 

@@ -14,6 +14,7 @@ from pydantic import Field
 from viubench.backends.base import Backend, ErrorInfo, Request, Response, chat_content, collapse_repeats
 from viubench.config import StrictModel
 from viubench.errors import UserError, one_line
+from viubench.runner.media import DecodedVideo
 
 INSTALL = "the hf backend needs torch, torchvision and transformers: pip install 'viubench[hf]'"
 
@@ -113,24 +114,13 @@ class HFBackend(Backend):
 
     def _generate(self, requests: list[Request]) -> list[Response]:
         torch, _ = _imports()
-        from transformers.video_utils import VideoMetadata
-
         prompts, videos, metadata = [], [], []
         for request in requests:
             prompt, request_videos = self.prompt_and_videos(request)
             prompts.append(prompt)
             for video in request_videos:
                 videos.append(video.frames)
-                metadata.append(
-                    VideoMetadata(
-                        total_num_frames=video.source_frames,
-                        fps=video.source_fps,
-                        frames_indices=list(video.indices),
-                        duration=video.source_frames / video.source_fps,
-                        height=int(video.frames.shape[1]),
-                        width=int(video.frames.shape[2]),
-                    )
-                )
+                metadata.append(video_metadata(video))
         try:
             inputs = self.processor(
                 text=prompts,
@@ -160,6 +150,21 @@ class HFBackend(Backend):
             responses.append(Response(text=text, usage=usage, prompt=received))
         return responses
 
+
+
+def video_metadata(video: DecodedVideo) -> Any:
+    """transformers' ``VideoMetadata`` of ``video``: its source frame indices and rate, so Qwen3-VL's
+    timestamps and Qwen2.5-VL's temporal positions follow the video's own clock."""
+    from transformers.video_utils import VideoMetadata
+
+    return VideoMetadata(
+        total_num_frames=video.source_frames,
+        fps=video.source_fps,
+        frames_indices=list(video.indices),
+        duration=video.source_frames / video.source_fps,
+        height=int(video.frames.shape[1]),
+        width=int(video.frames.shape[2]),
+    )
 
 
 # Data-parallel workers: each process holds one model on its own device.

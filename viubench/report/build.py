@@ -17,6 +17,7 @@ from viubench.report.compare import paired_delta
 from viubench.report.paper import DOMAIN_ORDER, DOWNSTREAM, VIUBENCH_COLUMNS, paper_rows
 from viubench.report.runs import RunView, label_runs
 from viubench.runner.table import ABBREVIATIONS
+from viubench.train.checkpoint import read_meta
 
 GROUNDING_KEYS = ("miou", "r@0.3", "r@0.5", "r@0.7")
 
@@ -68,6 +69,28 @@ def _published(row: dict[str, Any], task: str, key: str | None) -> dict[str, Any
     return {"value": entry["overall"] if key is None else entry["subtasks"].get(key), "published": True}
 
 
+def _model_location(spec: str) -> str:
+    """A run's model as a comparable string: a local folder resolved, anything else as written."""
+    prefix, sep, rest = spec.partition(":")
+    name = rest if sep and prefix in ("hf", "vllm") else spec
+    return str(Path(name).resolve()) if Path(name).exists() else name
+
+
+def starting_model_run(runs: list[RunView]) -> RunView | None:
+    """The run of the model a ``viubench train`` checkpoint among ``runs`` started from (so the report
+    shows the training gain as deltas), if exactly that pairing is there."""
+    locations = [_model_location(run.model) for run in runs]
+    for index, location in enumerate(locations):
+        meta = read_meta(Path(location)) if Path(location).is_dir() else None
+        if meta is None:
+            continue
+        start = _model_location(meta["base_model"])
+        found = [run for other, run in enumerate(runs) if other != index and locations[other] == start]
+        if found:
+            return found[0]
+    return None
+
+
 def build_report(run_dirs: list[Path], options: ReportOptions) -> dict[str, Any]:
     runs = [RunView.load(path) for path in run_dirs]
     baseline = None
@@ -75,6 +98,8 @@ def build_report(run_dirs: list[Path], options: ReportOptions) -> dict[str, Any]
         baseline = next((r for r in runs if r.path.resolve() == options.baseline.resolve()), None) or RunView.load(options.baseline)
         if baseline not in runs:
             runs.insert(0, baseline)
+    else:
+        baseline = starting_model_run(runs)
     label_runs(runs)
     published = paper_rows() if options.reference else []
     tasks = list(dict.fromkeys(task for run in runs for task in run.tasks))

@@ -1,0 +1,1 @@
+"""``viubench train``: GRPO on a generated mix with the smooth rewards (trl or verl engine)."""
