@@ -148,9 +148,9 @@ def train_trl(model: str, data: TrainingData, dataset: Path, out: Path, config: 
     meta = {"engine": "trl", "base_model": model, "dataset": dataset, "manifest_sha256": data.manifest_sha256, "config": config, "items": data.counts()}
     trainer.add_callback(_progress_callback(trainer, out, meta))
     out.mkdir(parents=True, exist_ok=True)
+    done = int(checkpoint.name.split("-")[1]) if checkpoint is not None else 0
+    truncate_log(out, done)  # steps after the last checkpoint (or of a run killed before one) are redone
     if checkpoint is not None:
-        done = int(checkpoint.name.split("-")[1])
-        truncate_log(out, done)
         console.print(f"resuming from {checkpoint} (step {done})", markup=False)
     elif resume:
         console.print(f"nothing to resume in {out}: starting at step 0", markup=False)
