@@ -131,6 +131,23 @@ def test_a_killed_run_resumes_from_its_last_saved_step(toy: dict[str, Path], tmp
     assert json.loads((out / "viubench-train.json").read_text())["steps_done"] == 4
 
 
+def test_two_processes_through_accelerate_make_one_step_log(toy: dict[str, Path], tmp_path: Path) -> None:
+    """``accelerate launch -m viubench.cli train``: the step's completions are split between processes,
+    and only the main one writes the log and the checkpoint metadata."""
+    out = tmp_path / "ckpt"
+    result = subprocess.run(
+        [sys.executable, "-m", "accelerate.commands.launch", "--cpu", "--num_processes", "2", "--num_machines", "1", "--mixed_precision", "no",
+         "--dynamo_backend", "no", "-m", "viubench.cli", "train", "--model", str(toy["model"]), "--data", str(toy["data"]),
+         "--config", str(config_file(tmp_path, trl={"per_device_batch": 8})), "--out", str(out), "--max-steps", "2"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert [s["step"] for s in read_steps(out)] == [1, 2]
+    state = json.loads((out / "checkpoint-2" / "trainer_state.json").read_text())
+    assert state["global_step"] == 2 and state["train_batch_size"] == 8
+    assert json.loads((out / "viubench-train.json").read_text())["steps_done"] == 2
+
+
 def test_the_loss_sees_the_frames_the_rollouts_saw(toy: dict[str, Path], tmp_path: Path) -> None:
     """Same prompt ids, other frames: the loss's log-probabilities change (TRL alone would drop the video)."""
     import shutil
@@ -163,6 +180,21 @@ def test_the_loss_sees_the_frames_the_rollouts_saw(toy: dict[str, Path], tmp_pat
         changed = trainer.compute_loss(trainer.model, {**inputs, "video_inputs": [other.video] * 4})
     assert float(same) == pytest.approx(0.0, abs=1e-7)  # reference log-probs were taken on the same video
     assert float(changed) > 1e-6  # other frames, other log-probabilities
+
+
+def test_a_broken_frame_stops_with_one_line_naming_the_item(toy: dict[str, Path], tmp_path: Path) -> None:
+    import shutil
+
+    data = tmp_path / "broken"
+    shutil.copytree(toy["data"], data)
+    frame = sorted((data / "media").rglob("*.jpg"))[0]
+    frame.write_bytes(b"not a jpeg")
+    result = viubench_cli("train", "--model", str(toy["model"]), "--data", str(data), "--config", str(config_file(tmp_path)),
+                          "--out", str(tmp_path / "ckpt"), "--max-steps", "2")
+    assert result.returncode == 2, result.stderr[-2000:]
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("viubench: error: item ") and frame.parent.parent.name in last and "--resume" in last
+    assert "Traceback" not in result.stderr
 
 
 def test_grpo_learns_on_the_toy_mix(toy: dict[str, Path], tmp_path: Path) -> None:

@@ -146,7 +146,8 @@ def train_trl(model: str, data: TrainingData, dataset: Path, out: Path, config: 
         raise UserError(f"--out {out} already holds a training run: pass --resume to continue it, or choose another --out")
     trainer = make_trainer(model, data, out, config)
     meta = {"engine": "trl", "base_model": model, "dataset": dataset, "manifest_sha256": data.manifest_sha256, "config": config, "items": data.counts()}
-    trainer.add_callback(_progress_callback(trainer, out, meta))
+    progress = _progress_callback(trainer, out, meta)
+    trainer.add_callback(progress)
     out.mkdir(parents=True, exist_ok=True)
     done = int(checkpoint.name.split("-")[1]) if checkpoint is not None else 0
     truncate_log(out, done)  # steps after the last checkpoint (or of a run killed before one) are redone
@@ -154,7 +155,10 @@ def train_trl(model: str, data: TrainingData, dataset: Path, out: Path, config: 
         console.print(f"resuming from {checkpoint} (step {done})", markup=False)
     elif resume:
         console.print(f"nothing to resume in {out}: starting at step 0", markup=False)
-    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint is not None else None)
+    try:
+        trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint is not None else None)
+    finally:
+        progress.close()  # before any error line
     trainer.save_model(str(out))
     trainer.processing_class.save_pretrained(str(out))
     write_meta(out, train_meta(**meta, steps_done=trainer.state.global_step, total_steps=trainer.state.max_steps))
@@ -193,6 +197,9 @@ def _progress_callback(trainer: Any, out: Path, meta: dict[str, Any]) -> Any:
                 write_meta(out / f"checkpoint-{state.global_step}", train_meta(**meta, steps_done=state.global_step, total_steps=state.max_steps))
 
         def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            self.close()
+
+        def close(self) -> None:
             if self.bar is not None:
                 self.bar.__exit__(None, None, None)
                 self.bar = None

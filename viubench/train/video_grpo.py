@@ -25,7 +25,7 @@ from typing import Any
 import torch
 from trl import GRPOTrainer
 
-from viubench.errors import UserError
+from viubench.errors import UserError, VideoError
 from viubench.task.sample import Sample
 from viubench.task.spec import VideoSpec
 from viubench.train.visual import PromptInputs, prompt_inputs
@@ -93,7 +93,10 @@ class VideoGRPOTrainer(GRPOTrainer):
         return [row.input_ids for row in rows], None, fields
 
     def _prompt(self, ident: str) -> PromptInputs:
-        built = prompt_inputs(self.processing_class, self.samples[ident], self.spec)
+        try:
+            built = prompt_inputs(self.processing_class, self.samples[ident], self.spec)
+        except VideoError as error:  # a GRPO group cannot lose its prompt: stop, keep the checkpoints
+            raise UserError(f"item {ident}: {error.reason}: {error}; repair or rebuild the dataset, then continue with --resume") from None
         if len(built.input_ids) > self.max_prompt_tokens:
             raise UserError(
                 f"item {ident}: the prompt has {len(built.input_ids)} tokens, more than max_prompt_tokens={self.max_prompt_tokens}; "
