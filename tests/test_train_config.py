@@ -76,3 +76,11 @@ def test_training_needs_model_and_data_and_a_built_dataset(tmp_path: Path) -> No
     assert result.returncode == 2 and "not a dataset made by 'viubench build'" in result.stderr
     result = viubench_cli("train", "--model", "openai:gpt-4o", "--data", str(tmp_path))
     assert result.returncode == 2 and "API model" in result.stderr
+
+
+def test_the_recipe_file_of_the_launch_examples_is_the_default() -> None:
+    examples = Path(__file__).parent.parent / "scripts" / "train"
+    assert load_train_config(examples / "videossr_recipe.yaml") == TrainConfig()
+    for script in ("trl_one_node.sh", "verl_ray_cluster.sh"):
+        text = (examples / script).read_text()
+        assert "videossr_recipe.yaml" in text and "viubench" in text

@@ -43,8 +43,11 @@ def build_tokenizer(out: Path):  # noqa: ANN201
     return fast
 
 
-def build(kind: str, out: Path) -> Path:
-    """Write a tiny ``kind`` (``qwen2_5_vl`` or ``qwen3_vl``) model directory to ``out``."""
+def build(kind: str, out: Path, size: dict | None = None) -> Path:
+    """Write a tiny ``kind`` (``qwen2_5_vl`` or ``qwen3_vl``) model directory to ``out``.
+
+    ``size`` ({"text": {...}, "vision": {...}}) replaces the tiny dimensions, e.g. with a real model's
+    (scripts/bench_train.py --size); the tokenizer stays the tiny one and the weights random."""
     import torch
 
     out.mkdir(parents=True, exist_ok=True)
@@ -61,14 +64,16 @@ def build(kind: str, out: Path) -> Path:
         "num_attention_heads": 2, "num_key_value_heads": 1, "max_position_embeddings": 32768,
         "eos_token_id": ids["<|im_end|>"], "pad_token_id": ids["<|endoftext|>"], "bos_token_id": None, "tie_word_embeddings": False,
     }
+    size = size or {}
     torch.manual_seed(0)
     if kind == "qwen2_5_vl":
         from transformers import Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration, Qwen2_5_VLProcessor, Qwen2VLImageProcessor, Qwen2VLVideoProcessor
 
         text["rope_parameters"] = {"rope_type": "default", "mrope_section": [8, 12, 12], "rope_theta": 1000000.0}
-        vision = {"depth": 2, "hidden_size": 64, "intermediate_size": 128, "num_heads": 4, "out_hidden_size": 128, "fullatt_block_indexes": [1], "window_size": 56}
+        text.update(size.get("text", {}))
+        vision = {"depth": 2, "hidden_size": 64, "intermediate_size": 128, "num_heads": 4, "out_hidden_size": 128, "fullatt_block_indexes": [1], "window_size": 56, **size.get("vision", {})}
         config = Qwen2_5_VLConfig(text_config=text, vision_config=vision, **tokens)
-        model = Qwen2_5_VLForConditionalGeneration(config)
+        model = _construct(Qwen2_5_VLForConditionalGeneration, config, big=bool(size))
         processor = Qwen2_5_VLProcessor(image_processor=Qwen2VLImageProcessor(), video_processor=Qwen2VLVideoProcessor(), tokenizer=tokenizer, chat_template=CHAT_TEMPLATE)
     elif kind == "qwen3_vl":
         from transformers import Qwen3VLConfig, Qwen3VLForConditionalGeneration, Qwen3VLProcessor
@@ -77,9 +82,10 @@ def build(kind: str, out: Path) -> Path:
 
         text["rope_parameters"] = {"rope_type": "default", "mrope_section": [8, 12, 12], "mrope_interleaved": True, "rope_theta": 5000000.0}
         text["head_dim"] = 64  # vLLM's CPU attention needs head_dim >= 32
-        vision = {"depth": 2, "hidden_size": 64, "intermediate_size": 128, "num_heads": 4, "out_hidden_size": 128, "deepstack_visual_indexes": [0], "num_position_embeddings": 256}
+        text.update(size.get("text", {}))
+        vision = {"depth": 2, "hidden_size": 64, "intermediate_size": 128, "num_heads": 4, "out_hidden_size": 128, "deepstack_visual_indexes": [0], "num_position_embeddings": 256, **size.get("vision", {})}
         config = Qwen3VLConfig(text_config=text, vision_config=vision, **tokens)
-        model = Qwen3VLForConditionalGeneration(config)
+        model = _construct(Qwen3VLForConditionalGeneration, config, big=bool(size))
         processor = Qwen3VLProcessor(image_processor=Qwen2VLImageProcessor(patch_size=16), video_processor=Qwen3VLVideoProcessor(), tokenizer=tokenizer, chat_template=CHAT_TEMPLATE)
     else:
         raise ValueError(kind)
@@ -88,6 +94,20 @@ def build(kind: str, out: Path) -> Path:
     model.save_pretrained(out)
     processor.save_pretrained(out)
     return out
+
+
+def _construct(cls, config, big: bool):  # noqa: ANN001, ANN202
+    """The model with random weights; a real-size one directly in bfloat16 (half the host memory)."""
+    import torch
+
+    if not big:
+        return cls(config)
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.bfloat16)
+    try:
+        return cls(config)
+    finally:
+        torch.set_default_dtype(previous)
 
 
 if __name__ == "__main__":
