@@ -57,10 +57,17 @@ def read_steps(out: Path) -> list[dict]:
 
 def test_train_writes_a_checkpoint_that_eval_scores(toy: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "ckpt"
-    result = viubench_cli("train", "--model", str(toy["model"]), "--data", str(toy["data"]), "--config", str(config_file(tmp_path)),
-                          "--out", str(out), "--max-steps", "2")
+    result = viubench_cli("train", "--model", str(toy["model"]), "--data", str(toy["data"]),
+                          "--config", str(config_file(tmp_path, trl={"report_to": ["tensorboard"]})), "--out", str(out), "--max-steps", "2")
     assert result.returncode == 0, result.stderr[-3000:]
     assert "step 2/2" in result.stderr and "eta" in result.stderr
+
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    [events] = list((out / "runs").iterdir())  # report_to reaches transformers
+    accumulator = EventAccumulator(str(events))
+    accumulator.Reload()
+    assert {"train/reward", "train/rewards/jigsaw/mean", "train/kl"} <= set(accumulator.Tags()["scalars"])
 
     before, after = weights(toy["model"]), weights(out)
     assert before.keys() == after.keys()
