@@ -78,6 +78,8 @@ def make_trainer(model: str, data: TrainingData, out: Path, config: TrainConfig)
         raise UserError(INSTALL) from None
     from viubench.train.video_grpo import VideoGRPOTrainer
 
+    # TRL 1.16 still calls transformers' pre-v6 names; the user can do nothing about these warnings
+    warnings.filterwarnings("ignore", message=r"`\w*gradient_checkpointing\w*` is deprecated", category=FutureWarning)
     world = int(os.environ.get("WORLD_SIZE", "1"))
     per_device, accumulation = batch_plan(config, world)
     cuda = torch.cuda.is_available() and not config.trl.use_cpu
@@ -145,8 +147,6 @@ def train_trl(model: str, data: TrainingData, dataset: Path, out: Path, config: 
     checkpoint = last_checkpoint(out) if out.is_dir() else None
     if not resume and out.is_dir() and (checkpoint is not None or (out / META_FILE).is_file()):
         raise UserError(f"--out {out} already holds a training run: pass --resume to continue it, or choose another --out")
-    # TRL 1.16 still calls transformers' pre-v6 names; the user can do nothing about these warnings
-    warnings.filterwarnings("ignore", message=r"`\w*gradient_checkpointing\w*` is deprecated", category=FutureWarning)
     trainer = make_trainer(model, data, out, config)
     meta = {"engine": "trl", "base_model": model, "dataset": dataset, "manifest_sha256": data.manifest_sha256, "config": config, "items": data.counts()}
     progress = _progress_callback(trainer, out, meta)
