@@ -17,7 +17,6 @@ real-size random-weight model built from its config; CUDA peak memory is printed
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import sys
 import tempfile
@@ -76,7 +75,9 @@ def main() -> None:
     wall = time.perf_counter() - started
     if code:
         raise SystemExit(code)
-    steps = [json.loads(line) for line in (out / "steps.jsonl").read_text().splitlines()]
+    from viubench.train.steplog import read_log
+
+    steps = read_log(out)
     report(steps, wall, sampler)
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from viubench.backends.base import Backend, GenerationConfig, Request
 from viubench.errors import UserError
-from viubench.rewards import compute_score
+from viubench.rewards import DATA_SOURCES, compute_score
 from viubench.runner.engine import effective_spec, prefetch
 from viubench.task.kinds import score_response
 from viubench.task.registry import Task, TaskContext
@@ -45,7 +45,7 @@ class Diagnosis:
 def item_reward(sample: Sample, text: str, reward: str) -> float:
     """The training reward of ``text`` for items with a pretext ``data_source``, else the task metric."""
     source = sample.metadata.get("data_source")
-    if reward == "smooth" and source in ("grounding", "counting", "jigsaw"):
+    if reward == "smooth" and source in DATA_SOURCES:
         return compute_score(source, text, sample.target)
     return score_response(sample, text).score
 

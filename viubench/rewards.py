@@ -123,6 +123,9 @@ _REWARDS: dict[str, Callable[[str, str], float]] = {
 }
 
 
+DATA_SOURCES = tuple(_REWARDS)  # the pretext tasks a reward exists for
+
+
 def _check_source(data_source: str) -> None:
     if data_source not in _REWARDS:
         raise ValueError(f"unknown data_source {data_source!r}; valid: {', '.join(_REWARDS)}")

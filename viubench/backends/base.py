@@ -83,6 +83,12 @@ def collapse_repeats(text: str) -> str:
     return re.sub(r"((<\|[a-z_]+\|>))\1+", lambda m: f"{m.group(2)}*{len(m.group(0)) // len(m.group(2))}", text)
 
 
+def chat_prompt(templater: Any, request: Request) -> str:
+    """The request as text through ``templater``'s chat template (a transformers processor or
+    tokenizer), ending where the model's answer begins."""
+    return templater.apply_chat_template(chat_content(request), tokenize=False, add_generation_prompt=True)
+
+
 def chat_content(request: Request) -> list[dict[str, Any]]:
     """The request's messages in the chat-template form of transformers and vLLM (videos as parts)."""
     return [

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from viubench.backends.base import Backend, ErrorInfo, Request, Response, chat_content, collapse_repeats
+from viubench.backends.base import Backend, ErrorInfo, Request, Response, chat_prompt, collapse_repeats
 from viubench.config import StrictModel
 from viubench.errors import UserError, one_line
 from viubench.runner.media import DecodedVideo
@@ -100,11 +100,6 @@ class HFBackend(Backend):
             self._pool.shutdown()
             self._pool = None
 
-    def prompt_and_videos(self, request: Request) -> tuple[str, list[Any]]:
-        """The chat-templated prompt (video placeholders where the videos go) and the processor videos."""
-        prompt = self.processor.apply_chat_template(chat_content(request), tokenize=False, add_generation_prompt=True)
-        return prompt, request.videos
-
     def generate(self, requests: list[Request]) -> list[Response]:
         if self._pool is not None:
             share = -(-len(requests) // self.config.data_parallel)
@@ -114,22 +109,10 @@ class HFBackend(Backend):
 
     def _generate(self, requests: list[Request]) -> list[Response]:
         torch, _ = _imports()
-        prompts, videos, metadata = [], [], []
-        for request in requests:
-            prompt, request_videos = self.prompt_and_videos(request)
-            prompts.append(prompt)
-            for video in request_videos:
-                videos.append(video.frames)
-                metadata.append(video_metadata(video))
+        prompts = [chat_prompt(self.processor, request) for request in requests]
+        videos = [video for request in requests for video in request.videos]
         try:
-            inputs = self.processor(
-                text=prompts,
-                videos=videos or None,
-                video_metadata=metadata or None,
-                do_sample_frames=False,
-                padding=True,
-                return_tensors="pt",
-            ).to(self.device)
+            inputs = processor_inputs(self.processor, prompts, videos, padding=True).to(self.device)
             generation = requests[0].generation  # one setting per batch (the runner sends one task at a time)
             torch.manual_seed(generation.seed)
             max_new = max(r.generation.max_new_tokens for r in requests)
@@ -150,6 +133,18 @@ class HFBackend(Backend):
             responses.append(Response(text=text, usage=usage, prompt=received))
         return responses
 
+
+def processor_inputs(processor: Any, prompts: list[str], videos: list[DecodedVideo], **options: Any) -> Any:
+    """The processor's tensors for ``prompts`` and their ``videos`` (in order): the frames as given,
+    never resampled, with their metadata. Eval (hf backend) and training (trl engine) both use it."""
+    return processor(
+        text=prompts,
+        videos=[video.frames for video in videos] or None,
+        video_metadata=[video_metadata(video) for video in videos] or None,
+        do_sample_frames=False,
+        return_tensors="pt",
+        **options,
+    )
 
 
 def video_metadata(video: DecodedVideo) -> Any:

@@ -59,6 +59,18 @@ def model_entry(spec: str, backend: str | None = None, models_file: Path | None 
     return entry
 
 
+def model_location(spec: str, models: dict[str, ModelEntry] | None = None) -> str:
+    """The weights ``spec`` names: a local folder (resolved), the model of an ``hf:``/``vllm:`` form
+    or of an alias, else ``spec`` as written (a hub id)."""
+    if Path(spec).exists():
+        return str(Path(spec).resolve())
+    prefix, sep, rest = spec.partition(":")
+    if sep and prefix in ("hf", "vllm") and rest:
+        return model_location(rest, {})
+    models = load_models() if models is None else models
+    return model_location(models[spec].model, {}) if spec in models else spec
+
+
 def resolve_model(spec: str, seed: int = 0, backend: str | None = None, options: dict[str, Any] | None = None, models_file: Path | None = None) -> Backend:
     """A ready backend for ``spec``; ``options`` (``--model-option``, ``--base-url`` ...) win over the entry's."""
     if spec == "random":

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from viubench.backends.base import Backend, ErrorInfo, Request, Response, chat_content, collapse_repeats
+from viubench.backends.base import Backend, ErrorInfo, Request, Response, chat_prompt, collapse_repeats
 from viubench.config import StrictModel
 from viubench.errors import UserError, one_line
 
@@ -68,7 +68,7 @@ class VLLMBackend(Backend):
         return {"backend": self.name, **self.config.model_dump(mode="json"), "vllm": vllm.__version__, "cpu_kv_cache_gib": os.environ.get("VLLM_CPU_KVCACHE_SPACE")}
 
     def _input(self, request: Request) -> dict[str, Any]:
-        prompt = self.tokenizer.apply_chat_template(chat_content(request), tokenize=False, add_generation_prompt=True)
+        prompt = chat_prompt(self.tokenizer, request)
         videos = [
             (
                 video.frames,

@@ -8,25 +8,18 @@ from pathlib import Path
 
 import yaml
 
-from viubench.backends.registry import load_models
+from viubench.backends.registry import load_models, model_location
 from viubench.console import console, stdout
 from viubench.errors import UserError
 from viubench.train.config import TrainConfig, load_train_config
 
 
 def starting_model(spec: str) -> str:
-    """A local folder as it is; an alias of a local (hf/vllm) model as its hub id or path; else a hub id."""
-    if Path(spec).exists():
-        return str(Path(spec).resolve())
-    prefix, sep, rest = spec.partition(":")
+    """The weights to start from (see ``model_location``); an API model has none to train."""
     models = load_models()
-    if prefix == "openai" or (spec in models and models[spec].backend == "openai"):
+    if spec.startswith("openai:") or (spec in models and models[spec].backend == "openai"):
         raise UserError(f"{spec!r} is an API model; training needs the weights (a local folder, a hub id or an hf/vllm alias)")
-    if sep and prefix in ("hf", "vllm") and rest:
-        return starting_model(rest)
-    if spec in models:
-        return models[spec].model
-    return spec
+    return model_location(spec, models)
 
 
 def resolved_config(args: argparse.Namespace) -> TrainConfig:

@@ -12,7 +12,7 @@ from typing import Any
 from PIL import Image
 
 from viubench import __version__
-from viubench.backends.registry import load_models
+from viubench.backends.registry import load_models, model_location
 from viubench.report import charts
 from viubench.report.compare import paired_delta
 from viubench.report.paper import DOMAIN_ORDER, DOWNSTREAM, VIUBENCH_COLUMNS, paper_rows
@@ -70,23 +70,16 @@ def _published(row: dict[str, Any], task: str, key: str | None) -> dict[str, Any
     return {"value": entry["overall"] if key is None else entry["subtasks"].get(key), "published": True}
 
 
-def _model_location(spec: str, aliases: dict[str, str]) -> str:
-    """A run's model as a comparable string: an alias as its model, a local folder resolved."""
-    prefix, sep, rest = spec.partition(":")
-    name = rest if sep and prefix in ("hf", "vllm") else aliases.get(spec, spec)
-    return str(Path(name).resolve()) if Path(name).exists() else name
-
-
 def starting_model_run(runs: list[RunView]) -> RunView | None:
     """The run of the model a ``viubench train`` checkpoint among ``runs`` started from (so the report
     shows the training gain as deltas), if that run is there."""
-    aliases = {name: entry.model for name, entry in load_models().items()}
-    locations = [_model_location(run.model, aliases) for run in runs]
+    models = load_models()
+    locations = [model_location(run.model, models) for run in runs]
     for index, location in enumerate(locations):
         meta = read_meta(Path(location)) if Path(location).is_dir() else None
         if meta is None:
             continue
-        start = _model_location(meta["base_model"], aliases)
+        start = model_location(meta["base_model"], models)
         found = [run for other, run in enumerate(runs) if other != index and locations[other] == start]
         if found:
             return found[0]

@@ -4,20 +4,18 @@ the dataset fingerprint saved with the checkpoint."""
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from viubench.dataset.store import ITEMS_FILE, MANIFEST_FILE
 from viubench.errors import UserError
-from viubench.rewards import compute_score
+from viubench.rewards import DATA_SOURCES, compute_score
 from viubench.task.registry import TaskContext, get_tasks
 from viubench.task.sample import Sample, UnreadableSample
 from viubench.task.spec import VideoSpec
 from viubench.train.config import TrainConfig
-
-PRETEXT_SOURCES = ("grounding", "counting", "jigsaw")
-
 
 @dataclass
 class TrainingData:
@@ -34,10 +32,7 @@ class TrainingData:
         ]
 
     def counts(self) -> dict[str, int]:
-        found: dict[str, int] = {}
-        for sample in self.samples.values():
-            found[sample.metadata["data_source"]] = found.get(sample.metadata["data_source"], 0) + 1
-        return found
+        return dict(Counter(sample.metadata["data_source"] for sample in self.samples.values()))
 
 
 def load_training_data(dataset: Path, config: TrainConfig) -> TrainingData:
@@ -53,8 +48,8 @@ def load_training_data(dataset: Path, config: TrainConfig) -> TrainingData:
             skipped.append(f"{sample.id}: {sample.error}")
             continue
         source = sample.metadata.get("data_source")
-        if source not in PRETEXT_SOURCES:
-            raise UserError(f"--data {dataset}: item {sample.id} has data_source {source!r}; training needs one of {', '.join(PRETEXT_SOURCES)}")
+        if source not in DATA_SOURCES:
+            raise UserError(f"--data {dataset}: item {sample.id} has data_source {source!r}; training needs one of {', '.join(DATA_SOURCES)}")
         compute_score(source, "", sample.target)  # a malformed answer is a dataset bug: fail now, not mid-run
         too_many = [len(ref.frames or []) for ref in sample.videos() if len(ref.frames or []) > config.max_frames]
         if too_many:

@@ -14,7 +14,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from viubench.train.data import PRETEXT_SOURCES
+from viubench.rewards import DATA_SOURCES
 
 LOG_FILE = "steps.jsonl"
 
@@ -34,7 +34,7 @@ def step_record(step: int, logs: dict[str, Any], timings: dict[str, float]) -> d
     return {
         "step": step,
         "reward": _number(logs.get("reward")),
-        "reward_by_task": {task: _number(logs.get(f"rewards/{task}/mean")) for task in PRETEXT_SOURCES},
+        "reward_by_task": {task: _number(logs.get(f"rewards/{task}/mean")) for task in DATA_SOURCES},
         "reward_std": _number(logs.get("reward_std")),
         "zero_variance_share": _number(logs.get("frac_reward_zero_std")),
         "kl": _number(logs.get("kl")),

@@ -15,10 +15,10 @@ from typing import Any
 
 from viubench.console import console
 from viubench.errors import UserError, one_line
-from viubench.rewards import compute_score, strict_score
+from viubench.rewards import DATA_SOURCES, compute_score, strict_score
 from viubench.train.checkpoint import META_FILE, train_meta, write_meta
 from viubench.train.config import TrainConfig
-from viubench.train.data import PRETEXT_SOURCES, TrainingData
+from viubench.train.data import TrainingData
 from viubench.train.steplog import append_record, console_line, step_record, truncate_log
 
 INSTALL = "the trl engine needs torch, transformers and trl: pip install 'viubench[train]'"
@@ -40,7 +40,7 @@ def reward_functions(kind: str) -> list[Any]:
         reward.__name__ = task
         return reward
 
-    return [for_task(task) for task in PRETEXT_SOURCES]
+    return [for_task(task) for task in DATA_SOURCES]
 
 
 def completion_text(completion: Any) -> str:
@@ -62,9 +62,15 @@ def batch_plan(config: TrainConfig, world: int) -> tuple[int, int]:
     return per_device, completions // (per_device * world)
 
 
+def checkpoint_step(folder: Path) -> int:
+    """N of a ``checkpoint-N`` folder (-1 for any other name)."""
+    number = folder.name.removeprefix("checkpoint-")
+    return int(number) if folder.name.startswith("checkpoint-") and number.isdigit() else -1
+
+
 def last_checkpoint(out: Path) -> Path | None:
-    steps = [(int(p.name.split("-")[1]), p) for p in out.glob("checkpoint-*") if p.name.split("-")[1].isdigit()]
-    return max(steps)[1] if steps else None
+    steps = [folder for folder in out.glob("checkpoint-*") if checkpoint_step(folder) >= 0]
+    return max(steps, key=checkpoint_step, default=None)
 
 
 def make_trainer(model: str, data: TrainingData, out: Path, config: TrainConfig) -> Any:
@@ -152,7 +158,7 @@ def train_trl(model: str, data: TrainingData, dataset: Path, out: Path, config: 
     progress = _progress_callback(trainer, out, meta)
     trainer.add_callback(progress)
     out.mkdir(parents=True, exist_ok=True)
-    done = int(checkpoint.name.split("-")[1]) if checkpoint is not None else 0
+    done = checkpoint_step(checkpoint) if checkpoint is not None else 0
     truncate_log(out, done)  # steps after the last checkpoint (or of a run killed before one) are redone
     if checkpoint is not None:
         console.print(f"resuming from {checkpoint} (step {done})", markup=False)

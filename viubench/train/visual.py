@@ -8,14 +8,15 @@ clip, and the recipe's limits are per frame.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from viubench.backends.base import GenerationConfig, Request, chat_content
-from viubench.backends.hf import video_metadata
+from viubench.backends.base import GenerationConfig, Request, chat_prompt
+from viubench.backends.hf import processor_inputs
 from viubench.runner.media import DecodedVideo, load_video
 from viubench.task.sample import Sample
 from viubench.task.spec import VideoSpec
@@ -31,7 +32,6 @@ class PromptInputs:
 
     input_ids: list[int]
     video: dict[str, Any]  # VIDEO_KEYS present for this model, tensors with one row block per video
-    frames: int  # frames given to the model, all videos together
 
 
 def patch_unit(processor: Any) -> int:
@@ -62,8 +62,7 @@ def fit_frames(video: DecodedVideo, min_pixels: int, max_pixels: int, unit: int)
     size = frame_size(width, height, min_pixels, max_pixels, unit)
     if size == (width, height):
         return video
-    frames = np.stack([resize(frame, size) for frame in video.frames])
-    return DecodedVideo(frames, video.timestamps, video.fps, video.indices, video.source_fps, video.source_frames)
+    return dataclasses.replace(video, frames=np.stack([resize(frame, size) for frame in video.frames]))
 
 
 def prompt_inputs(processor: Any, sample: Sample, spec: VideoSpec) -> PromptInputs:
@@ -71,14 +70,6 @@ def prompt_inputs(processor: Any, sample: Sample, spec: VideoSpec) -> PromptInpu
     unit = patch_unit(processor)
     videos = [fit_frames(load_video(ref, spec), spec.min_pixels, spec.max_pixels, unit) for ref in sample.videos()]
     request = Request(sample.id, sample.messages, videos, GenerationConfig(max_new_tokens=1), sample.answer_format)
-    text = processor.apply_chat_template(chat_content(request), tokenize=False, add_generation_prompt=True)
-    encoded = processor(
-        text=[text],
-        videos=[v.frames for v in videos] or None,
-        video_metadata=[video_metadata(v) for v in videos] or None,
-        do_sample_frames=False,
-        do_resize=False,
-        return_tensors="pt",
-    )
+    encoded = processor_inputs(processor, [chat_prompt(processor, request)], videos, do_resize=False)
     tensors = {key: encoded[key] for key in VIDEO_KEYS if key in encoded}
-    return PromptInputs(encoded["input_ids"][0].tolist(), tensors, sum(len(v.frames) for v in videos))
+    return PromptInputs(encoded["input_ids"][0].tolist(), tensors)
