@@ -17,3 +17,16 @@ def test_every_package_folder_is_listed_in_pyproject() -> None:
     assert found == listed
     assert config["package-dir"]["viubench.builtin_tasks"] == "tasks"
     assert config["package-dir"]["viubench.report_templates"] == "reports"
+
+
+def test_every_command_has_an_implementation() -> None:
+    import argparse
+    import importlib
+
+    from viubench.cli import COMMANDS, build_parser
+
+    [subparsers] = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    assert set(subparsers.choices) == set(COMMANDS)
+    for target in COMMANDS.values():
+        module, function = target.split(":")
+        assert callable(getattr(importlib.import_module(module), function))

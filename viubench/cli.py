@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -180,47 +181,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# each command's implementation, imported only when it runs (heavy imports stay out of --help)
+COMMANDS = {
+    "build": "viubench.commands.build:run_build",
+    "preview": "viubench.commands.preview:run_preview",
+    "eval": "viubench.commands.evaluate:run_eval_command",
+    "rescore": "viubench.commands.evaluate:run_rescore_command",
+    "diagnose": "viubench.commands.diagnose:run_diagnose_command",
+    "train": "viubench.commands.train:run_train_command",
+    "report": "viubench.commands.report:run_report_command",
+    "leaderboard": "viubench.commands.leaderboard:run_leaderboard_command",
+    "list": "viubench.commands.listing:run_list_command",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from viubench.console import fail
 
+    module, function = COMMANDS[args.command].split(":")
     try:
-        if args.command == "build":
-            from viubench.commands.build import run_build
-
-            return run_build(args)
-        if args.command == "preview":
-            from viubench.commands.preview import run_preview
-
-            return run_preview(args)
-        if args.command == "eval":
-            from viubench.commands.evaluate import run_eval_command
-
-            return run_eval_command(args)
-        if args.command == "rescore":
-            from viubench.commands.evaluate import run_rescore_command
-
-            return run_rescore_command(args)
-        if args.command == "diagnose":
-            from viubench.commands.diagnose import run_diagnose_command
-
-            return run_diagnose_command(args)
-        if args.command == "train":
-            from viubench.commands.train import run_train_command
-
-            return run_train_command(args)
-        if args.command == "report":
-            from viubench.commands.report import run_report_command
-
-            return run_report_command(args)
-        if args.command == "leaderboard":
-            from viubench.commands.leaderboard import run_leaderboard_command
-
-            return run_leaderboard_command(args)
-        if args.command == "list":
-            from viubench.commands.listing import run_list_command
-
-            return run_list_command(args)
+        return getattr(importlib.import_module(module), function)(args)
     except UserError as error:
         fail(str(error))
     except KeyboardInterrupt:
