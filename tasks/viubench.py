@@ -16,6 +16,7 @@ from typing import Any, Iterator
 import pyarrow.parquet as pq
 
 from viubench.dataset.build import build_dataset
+from viubench.dataset.integrity import items_digest, items_problem
 from viubench.dataset.mix import viubench_mix
 from viubench.dataset.store import ITEMS_FILE, MANIFEST_FILE
 from viubench.errors import UserError
@@ -84,7 +85,13 @@ def to_sample(row: dict[str, Any], root: Path, dataset_hash: str) -> Sample:
         messages=user_turn(row["system"], parts_from_template(row["prompt"], refs)),
         target=row["answer"],
         answer_format=answer_format(row),
-        metadata={"data_source": row["task"], "source_sha256": row["source"]["sha256"], "seed": row["seed"], "dataset_items_sha256": dataset_hash},
+        metadata={
+            "data_source": row["task"],
+            "source_sha256": row["source"]["sha256"],
+            "seed": row["seed"],
+            "dataset_items_sha256": dataset_hash,
+            "dataset_dir": str(root),
+        },
     )
 
 
@@ -101,9 +108,10 @@ def load(context: TaskContext) -> Iterator[Sample | UnreadableSample]:
     items = root / ITEMS_FILE
     if not items.is_file():
         raise UserError(f"viubench: {root} is not a dataset made by 'viubench build' (no {ITEMS_FILE})")
-    import hashlib
-
-    dataset_hash = hashlib.sha256(items.read_bytes()).hexdigest()
+    dataset_hash = items_digest(root)
+    problem = items_problem(root, dataset_hash) if (root / MANIFEST_FILE).is_file() else f"no {MANIFEST_FILE}"
+    if problem is not None:
+        raise UserError(f"viubench: the dataset {root} is damaged: {problem}; rebuild it with 'viubench build' (check with 'viubench verify')")
     wanted = selected_rows(items, context.limit)
     row_number = 0
     for batch in pq.ParquetFile(items).iter_batches(batch_size=256, columns=COLUMNS):

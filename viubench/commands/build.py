@@ -10,6 +10,8 @@ from rich.table import Table
 from viubench.console import progress_bar, stdout
 from viubench.dataset.build import BuildSummary, build_dataset
 from viubench.dataset.mix import resolve_mix
+from viubench.dataset.split import VideoSplit
+from viubench.errors import UserError
 
 
 def run_build(args: argparse.Namespace) -> int:
@@ -22,8 +24,11 @@ def run_build(args: argparse.Namespace) -> int:
         stdout.print(mix.to_yaml(), end="", markup=False)
         return 0
     out = args.out or Path("data") / mix.name
+    if not 0 < args.eval_share < 1:
+        raise UserError(f"--eval-share {args.eval_share:g}: give a share between 0 and 1 (e.g. 0.2)")
+    split = VideoSplit(side=args.video_split, eval_share=args.eval_share) if args.video_split else None
     with progress_bar(f"building {mix.name}") as update:
-        summary = build_dataset(mix, out, args.videos, seed=args.seed, workers=args.workers, progress=update)
+        summary = build_dataset(mix, out, args.videos, seed=args.seed, workers=args.workers, progress=update, split=split)
     print_summary(summary)
     return 0
 

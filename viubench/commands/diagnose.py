@@ -19,7 +19,7 @@ def run_diagnose_command(args: argparse.Namespace) -> int:
     if not args.model:
         raise UserError("give --model")
     [task] = get_tasks([args.task])
-    data = parse_data(args.data or [])
+    data = parse_data(args.data or [], [args.task])
     backend = resolve_model(args.model, args.seed, args.backend, model_options(args), args.models_file)
     try:
         with progress_bar(f"diagnosing {task.name}") as update:

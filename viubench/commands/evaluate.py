@@ -27,12 +27,15 @@ def parse_fail_on_error(text: str | None) -> float | None:
     return value
 
 
-def parse_data(items: list[str]) -> dict[str, str]:
+def parse_data(items: list[str], tasks: list[str]) -> dict[str, str]:
+    """``TASK=FOLDER`` pairs; a task that is not evaluated is a mistake (a typo), never ignored."""
     data = {}
     for item in items:
         name, sep, folder = item.partition("=")
         if not sep or not name or not folder:
             raise UserError(f"--data {item!r}: use TASK=FOLDER")
+        if name not in tasks:
+            raise UserError(f"--data {item}: {name!r} is not a task of this run ({', '.join(tasks)}); check the spelling")
         data[name] = str(Path(folder).resolve())
     return data
 
@@ -63,6 +66,7 @@ def model_options(args: argparse.Namespace) -> dict[str, object]:
 def run_eval_command(args: argparse.Namespace) -> int:
     if args.resume is None and (args.model is None or args.tasks is None):
         raise UserError("give --model and --tasks (or --resume RUN_DIR)")
+    tasks = [t.strip() for t in (args.tasks or "resume").split(",") if t.strip()]
     config = validate_strict(
         RunConfig,
         {
@@ -70,11 +74,11 @@ def run_eval_command(args: argparse.Namespace) -> int:
             "backend": args.backend,
             "model_options": model_options(args),
             "models_file": str(args.models_file.resolve()) if args.models_file else None,
-            "tasks": [t.strip() for t in (args.tasks or "resume").split(",") if t.strip()],
+            "tasks": tasks,
             "limit": args.limit,
             "seed": args.seed,
             "frames": args.frames,
-            "data": parse_data(args.data or []),
+            "data": parse_data(args.data or [], tasks),
             "out": str(args.out),
             "fail_on_error": parse_fail_on_error(args.fail_on_error),
             "media_workers": args.media_workers,

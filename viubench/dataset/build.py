@@ -23,6 +23,7 @@ from viubench import __version__
 from viubench.dataset.mix import Mix
 from viubench.dataset.plan import ItemPlan, plan_items
 from viubench.dataset.render import ItemOutcome, init_worker, render_chunk
+from viubench.dataset.split import VideoSplit
 from viubench.dataset.store import (
     FORMAT_VERSION,
     ITEMS_FILE,
@@ -82,8 +83,10 @@ def build_dataset(
     seed: int = 0,
     workers: int = 1,
     progress: ProgressHook | None = None,
+    split: VideoSplit | None = None,
 ) -> BuildSummary:
-    """Build ``mix`` from the videos in ``videos_dir`` (default: the sample clips) into ``out``."""
+    """Build ``mix`` from the videos in ``videos_dir`` (default: the sample clips) into ``out``;
+    with ``split``, only the videos on its side of the eval/train video split."""
     started = time.perf_counter()
     origin = SAMPLE_ORIGIN if videos_dir is None else "folder"
     folder = sample_clips_dir() if videos_dir is None else videos_dir.resolve()
@@ -92,13 +95,15 @@ def build_dataset(
     if out == folder or folder in out.parents:
         raise UserError(f"--out {out} lies inside the video folder {folder}: source folders are never written to")
     config = {"format": FORMAT_VERSION, "mix": mix.model_dump(mode="json"), "seed": seed, "origin": origin}
+    if split is not None:
+        config["video_split"] = split.model_dump(mode="json")
     fingerprint = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
     finished = _finished_build(out, fingerprint)
     if finished is not None:
         return finished
 
     with _executor(workers, mix, out) as pool:
-        sources = _scan(paths, folder, mix, pool)
+        sources = _scan(paths, folder, mix, pool, split)
         usable = {s.key: s for s in _usable(sources, folder, mix)}
         if not usable:
             reasons = ", ".join(sorted({f"{r.reason}" for r in sources})) or "no video files"
@@ -138,7 +143,7 @@ def build_dataset(
         rows = [done[p.id][1] for p in plans if p.id in done]
         skipped = [{"id": ident, "reason": reason} for ident, reason in impossible]
         skipped += [{"id": p.id, "reason": failures[p.id]} for p in plans if p.id in failures]
-        summary = _finish(out, mix, seed, origin, folder, fingerprint, sources, rows, skipped)
+        summary = _finish(out, mix, seed, origin, folder, fingerprint, sources, rows, skipped, split)
     summary.elapsed = time.perf_counter() - started
     summary.built_now = built_now
     return summary
@@ -171,12 +176,15 @@ def _probe_one(args: tuple[Path, str, str]) -> SourceRecord:
     return SourceRecord(relpath, digest, "used", None, info.model_dump())
 
 
-def _scan(paths: list[Path], folder: Path, mix: Mix, pool: Executor) -> list[SourceRecord]:
+def _scan(paths: list[Path], folder: Path, mix: Mix, pool: Executor, split: VideoSplit | None) -> list[SourceRecord]:
     jobs = [(p, p.relative_to(folder).as_posix(), mix.frames.decoder) for p in paths]
     records = list(pool.map(_probe_one, jobs))
     seen: dict[str, str] = {}
     for record in records:
         if record.status != "used":
+            continue
+        if split is not None and not split.keeps(record.sha256):  # type: ignore[arg-type]
+            record.status, record.reason = "skipped", split.reason()
             continue
         span = usable_span(record.info["num_frames"])  # type: ignore[index]
         if span < mix.frames.frames:
@@ -285,6 +293,7 @@ def _finish(
     sources: list[SourceRecord],
     rows: list[dict[str, Any]],
     skipped: list[dict[str, str]],
+    split: VideoSplit | None,
 ) -> BuildSummary:
     keep = {row["id"] for row in rows}
     for media in (out / MEDIA_DIR).iterdir():
@@ -299,6 +308,7 @@ def _finish(
         "build_fingerprint": fingerprint,
         "mix": mix.model_dump(mode="json"),
         "seed": seed,
+        "overlap_guard": overlap_guard(mix, split),
         "videos": {"origin": origin, "folder": folder.name},
         "sources": [s.as_dict() for s in sources],
         "requested": requested,
@@ -321,6 +331,20 @@ def _finish(
         skipped_items=skipped,
         dataset_bytes=_folder_bytes(out),
     )
+
+
+def overlap_guard(mix: Mix, split: VideoSplit | None) -> dict[str, Any]:
+    """What keeps this dataset's items apart from other datasets', as recorded in its manifest."""
+    return {
+        "item_stream": mix.stream(),
+        "items": "every item is seeded by (seed, item_stream, subtype, index): datasets of another name or purpose share no item",
+        "video_split": None if split is None else split.model_dump(mode="json"),
+        "videos": (
+            "source videos are split by content hash; the other side's videos are skipped"
+            if split is not None
+            else "no video split: a dataset built from the same videos shares its footage (see 'viubench overlap')"
+        ),
+    }
 
 
 def _folder_bytes(folder: Path) -> int:

@@ -3,6 +3,7 @@
 A mix file is YAML with the same keys (``viubench build viubench --print-mix`` prints one)::
 
     name: my-mix
+    purpose: train          # or eval; with the name, the dataset's identity (it seeds every item)
     frames: {frames: 48, max_pixels: 65536, min_pixels: 16384}
     components:
       - {task: grounding, perturbation: Slow, count: 500, segment_length: [8, 16]}
@@ -93,6 +94,7 @@ Component = Annotated[Union[GroundingComponent, CountingComponent, JigsawCompone
 
 class Mix(StrictModel):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    purpose: Literal["eval", "train"] = Field("train", description="eval (a benchmark) or train (a training mix); part of the dataset's identity")
     frames: FrameSpec = FrameSpec()
     components: list[Component] = Field(min_length=1)
 
@@ -110,6 +112,10 @@ class Mix(StrictModel):
         if self.frames.min_pixels > self.frames.max_pixels:
             raise ValueError("frames.min_pixels is larger than frames.max_pixels")
         return self
+
+    def stream(self) -> str:
+        """The dataset's identity, which seeds every item: datasets of different identity share no item."""
+        return f"{self.purpose}:{self.name}"
 
     def with_count(self, count: int) -> "Mix":
         """The same mix with every component's item count set to ``count``."""
@@ -130,7 +136,7 @@ def viubench_mix(per_subtype: int = 300) -> Mix:
         {"task": "jigsaw", "clips": 6, "count": per_subtype},
         {"task": "jigsaw", "clips": 8, "count": per_subtype},
     ]
-    return Mix.model_validate({"name": "viubench", "components": components})
+    return Mix.model_validate({"name": "viubench", "purpose": "eval", "components": components})
 
 
 def videossr30k_mix() -> Mix:

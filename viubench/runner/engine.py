@@ -25,9 +25,11 @@ from pydantic import Field
 from viubench import __version__
 from viubench.backends.base import Backend, ErrorInfo, GenerationConfig, Request, Response
 from viubench.backends.registry import resolve_model
-from viubench.config import StrictModel
+from viubench.config import StrictModel, validate_strict
 from viubench.errors import UserError, VideoError
 from viubench.runner.media import DecodedVideo, load_video
+from viubench.runner.contamination import check_contamination, training_data
+from viubench.runner.identity import data_fingerprint, model_fingerprint
 from viubench.runner.results import task_results
 from viubench.runner.rundir import MANIFEST, RESULTS, SAMPLES, Journal, environment, read_manifest, write_manifest
 from viubench.dataset.store import write_json_atomic
@@ -51,9 +53,19 @@ class RunConfig(StrictModel):
     fail_on_error: float | None = Field(None, ge=0, description="fail when errors exceed this count (>= 1) or fraction (< 1)")
     media_workers: int = Field(2, ge=0)
 
-    def run_id(self) -> str:
+    def inputs(self) -> dict[str, str]:
+        """Content fingerprints of the model and of every ``--data`` folder (see ``runner.identity``)."""
+        found = {"model": model_fingerprint(self.model, self.backend, self.model_options, self.models_file)}
+        for task, folder in sorted(self.data.items()):
+            if not Path(folder).is_dir():
+                raise UserError(f"--data {task}={folder}: no such folder")
+            found[f"data:{task}"] = data_fingerprint(Path(folder))
+        return found
+
+    def run_id(self, inputs: dict[str, str]) -> str:
         identity = self.model_dump(mode="json", include={"model", "backend", "model_options", "tasks", "limit", "seed", "frames", "data"})
-        digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:10]
+        payload = json.dumps({"settings": identity, "inputs": inputs}, sort_keys=True)
+        digest = hashlib.sha256(payload.encode()).hexdigest()[:10]
         slug = re.sub(r"[^A-Za-z0-9._-]+", "_", self.model.split("/")[-1].split(":")[-1])[:40] or "model"
         return f"{slug}-{digest}"
 
@@ -92,19 +104,40 @@ def decode_sample(sample: Sample, spec: VideoSpec) -> list[DecodedVideo] | Error
         return ErrorInfo("media", f"{type(error).__name__}: {error}")
 
 
-def start_run(config: RunConfig, resume: Path | None = None) -> tuple[RunConfig, Path]:
-    """The run's config and directory: ``resume`` reuses a run's own config; the same command resumes too."""
-    if resume is not None:
-        if not (resume / MANIFEST).is_file():
-            raise UserError(f"--resume {resume}: not a run directory (no {MANIFEST})")
-        saved = RunConfig.model_validate(read_manifest(resume)["config"])
-        return saved, resume
-    return config, Path(config.out) / config.run_id()
+@dataclass
+class RunStart:
+    config: RunConfig
+    run_dir: Path
+    inputs: dict[str, str]
+    previous: dict[str, Any] | None  # the manifest of the run being continued, if any
+
+
+def start_run(config: RunConfig, resume: Path | None = None) -> RunStart:
+    """The run's config, directory and input fingerprints: ``resume`` reuses a run's own config (and is
+    refused when its model or data changed since); the same command resumes too, while its inputs are
+    unchanged (changed inputs give another run id)."""
+    if resume is None:
+        inputs = config.inputs()
+        run_dir = Path(config.out) / config.run_id(inputs)
+        previous = read_manifest(run_dir) if (run_dir / MANIFEST).is_file() else None
+        return RunStart(config, run_dir, inputs, previous)
+    if not (resume / MANIFEST).is_file():
+        raise UserError(f"--resume {resume}: not a run directory (no {MANIFEST})")
+    previous = read_manifest(resume)
+    saved = validate_strict(RunConfig, previous.get("config"), f"--resume {resume}: {MANIFEST} config")
+    inputs = saved.inputs()
+    for name, fingerprint in (previous.get("inputs") or {}).items():
+        if inputs.get(name) != fingerprint:
+            what = "model" if name == "model" else f"data of task {name.removeprefix('data:')!r}"
+            raise UserError(f"--resume {resume}: the {what} changed since this run started; run the command again without --resume for a new run")
+    return RunStart(saved, resume, inputs, previous)
 
 
 def run_eval(config: RunConfig, resume: Path | None = None, progress: ProgressHook | None = None) -> RunOutcome:
-    config, run_dir = start_run(config, resume)
+    start = start_run(config, resume)
+    config, run_dir = start.config, start.run_dir
     tasks = get_tasks(config.tasks)
+    trained_on = training_data(config.model)
     backend = resolve_model(config.model, config.seed, config.backend, config.model_options, Path(config.models_file) if config.models_file else None)
     manifest = {
         "run_id": run_dir.name,
@@ -112,10 +145,16 @@ def run_eval(config: RunConfig, resume: Path | None = None, progress: ProgressHo
         "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "viubench": __version__,
         "config": config.model_dump(mode="json"),
+        "inputs": start.inputs,
         "environment": environment(),
         "model": backend.describe(),
         "tasks": {
-            t.name: {"version": t.config.version, "config_fingerprint": t.config.fingerprint(), "video": effective_spec(t, config.frames).model_dump(mode="json")}
+            t.name: {
+                "version": t.config.version,
+                "config_fingerprint": t.config.fingerprint(),
+                "video": effective_spec(t, config.frames).model_dump(mode="json"),
+                "dataset": _recorded_dataset(start.previous, t.name),  # until this run identifies it again
+            }
             for t in tasks
         },
     }
@@ -124,10 +163,13 @@ def run_eval(config: RunConfig, resume: Path | None = None, progress: ProgressHo
     status = "failed"
     try:
         for task in tasks:
-            task_errors, task_done, dataset = _run_task(task, config, run_dir, backend, progress, errors)
-            errors += task_errors
-            evaluated += task_done
-            manifest["tasks"][task.name]["dataset"] = dataset
+            recorded = _recorded_dataset(start.previous, task.name)
+            outcome = _run_task(task, config, run_dir, backend, progress, errors, recorded, trained_on)
+            errors += outcome.errors
+            evaluated += outcome.evaluated
+            manifest["tasks"][task.name]["dataset"] = outcome.dataset or manifest["tasks"][task.name]["dataset"]
+            if outcome.contamination is not None:
+                manifest["tasks"][task.name]["contamination"] = outcome.contamination
         status = "finished"
     except _TooManyErrors as stop:
         errors = stop.errors
@@ -140,6 +182,10 @@ def run_eval(config: RunConfig, resume: Path | None = None, progress: ProgressHo
         manifest["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
         write_manifest(run_dir, manifest)
     return RunOutcome(run_dir, status, results, errors, evaluated)
+
+
+def _recorded_dataset(manifest: dict[str, Any] | None, task: str) -> dict[str, Any]:
+    return dict(((manifest or {}).get("tasks") or {}).get(task, {}).get("dataset") or {})
 
 
 class _TooManyErrors(Exception):
@@ -155,7 +201,24 @@ def _too_many(config: RunConfig, errors: int, seen: int) -> bool:
     return errors > limit if limit >= 1 else errors / max(1, seen) > limit
 
 
-def _run_task(task: Task, config: RunConfig, run_dir: Path, backend: Backend, progress: ProgressHook | None, prior_errors: int) -> tuple[int, int, dict[str, Any]]:
+@dataclass
+class TaskOutcome:
+    errors: int
+    evaluated: int
+    dataset: dict[str, Any]  # the data's identity, from the samples' ``dataset*`` metadata
+    contamination: dict[str, Any] | None  # what the data shares with the model's training data
+
+
+def _run_task(
+    task: Task,
+    config: RunConfig,
+    run_dir: Path,
+    backend: Backend,
+    progress: ProgressHook | None,
+    prior_errors: int,
+    recorded: dict[str, Any] | None,
+    trained_on: Path | None,
+) -> TaskOutcome:
     spec = effective_spec(task, config.frames)
     data_dir = Path(config.data[task.name]) if task.name in config.data else None
     context = TaskContext(data_dir=data_dir, video=spec, limit=config.limit, seed=config.seed)
@@ -163,11 +226,21 @@ def _run_task(task: Task, config: RunConfig, run_dir: Path, backend: Backend, pr
     done = journal.recover()
     generation = GenerationConfig(max_new_tokens=task.config.max_new_tokens, seed=config.seed)
     dataset: dict[str, Any] = {}
+    outcome = TaskOutcome(0, 0, dataset, None)
+
+    def identify(sample: Sample) -> None:
+        """The data's identity, even when all is done; refused when it is not the data of the journal."""
+        dataset.update({k: v for k, v in sample.metadata.items() if k.startswith("dataset")})
+        hashes = {k: v for k, v in dataset.items() if k.endswith("sha256")}
+        if done and recorded and {k: recorded.get(k) for k in hashes} != hashes:
+            raise UserError(f"{run_dir}: the data of task {task.name!r} changed since this run started; start a new run (another --out)")
+        if trained_on is not None and "dataset_dir" in dataset:
+            outcome.contamination = check_contamination(trained_on, Path(dataset["dataset_dir"]), task.name)
 
     def pending() -> Iterator[Sample | UnreadableSample]:
         for sample in islice(task.load(context), config.limit):
-            if not dataset and isinstance(sample, Sample):  # the data's identity, even when all is done
-                dataset.update({k: v for k, v in sample.metadata.items() if k.startswith("dataset")})
+            if not dataset and isinstance(sample, Sample):
+                identify(sample)
             if sample.id not in done:
                 yield sample
 
@@ -187,7 +260,8 @@ def _run_task(task: Task, config: RunConfig, run_dir: Path, backend: Backend, pr
                     raise _TooManyErrors(prior_errors + errors)
     finally:
         journal.close()
-    return errors, evaluated, dataset
+        outcome.errors, outcome.evaluated = errors, evaluated
+    return outcome
 
 
 Decoded = tuple[Sample | UnreadableSample, list[DecodedVideo] | ErrorInfo | None, float]
