@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from viubench.dataset.build import build_dataset
 from viubench.dataset.integrity import items_digest, items_problem
 from viubench.dataset.mix import viubench_mix
-from viubench.dataset.store import ITEMS_FILE, MANIFEST_FILE
+from viubench.dataset.store import FORMAT_VERSION, ITEMS_FILE, MANIFEST_FILE
 from viubench.errors import UserError
 from viubench.paths import cache_root, inside
 from viubench.pretext.prompts import SYSTEM_PROMPT
@@ -28,6 +28,7 @@ from viubench.task.spec import TaskConfig, VideoSpec
 
 SUBTYPES = [c.subtype() for c in viubench_mix().components]
 PER_SUBTYPE = 300
+DEFAULT_PREFIX = f"viubench-sample-v{FORMAT_VERSION}-seed0-n"  # + items per subtype
 COLUMNS = ["id", "task", "subtype", "index", "system", "prompt", "answer", "videos", "params", "source", "seed"]
 
 CONFIG = TaskConfig(
@@ -51,16 +52,32 @@ CONFIG = TaskConfig(
 
 
 def default_dataset(limit: int | None) -> Path:
-    """The VIUBench built from the sample clips (seed 0), as many items per subtype as ``limit`` needs."""
-    per_subtype = PER_SUBTYPE if limit is None else min(PER_SUBTYPE, max(1, math.ceil(limit / len(SUBTYPES))))
-    out = cache_root() / "datasets" / f"viubench-sample-seed0-n{per_subtype}"
+    """The VIUBench built from the sample clips (seed 0), with at least as many items per subtype as
+    ``limit`` needs: an existing cached build that covers it is reused (a smaller build holds exactly the
+    first items of a bigger one), else one is built once. Concurrent runs wait for one build."""
+    needed = PER_SUBTYPE if limit is None else min(PER_SUBTYPE, max(1, math.ceil(limit / len(SUBTYPES))))
+    folder = cache_root() / "datasets"
+    covering = sorted(
+        (size, path)
+        for path in folder.glob(f"{DEFAULT_PREFIX}*")
+        if (size := _cached_size(path)) is not None and size >= needed and (path / MANIFEST_FILE).is_file()
+    )
+    if covering:
+        return covering[0][1]
+    out = folder / f"{DEFAULT_PREFIX}{needed}"
     if not (out / MANIFEST_FILE).is_file():
         from viubench.console import console, progress_bar
 
-        console.print(f"building the default VIUBench ({per_subtype} per subtype) into {out} (once)", markup=False)
-        with progress_bar("building viubench") as update:
-            build_dataset(viubench_mix(per_subtype), out, None, seed=0, workers=min(8, os.cpu_count() or 1), progress=update)
+        with progress_bar(f"default VIUBench ({needed} per subtype)") as update:
+            summary = build_dataset(viubench_mix(needed), out, None, seed=0, workers=os.cpu_count() or 1, progress=update, wait=True)
+        if not summary.already_complete:  # else another process built it while this one waited
+            console.print(f"built the default VIUBench ({needed} per subtype) into {out}; later runs reuse it", markup=False)
     return out
+
+
+def _cached_size(path: Path) -> int | None:
+    suffix = path.name.removeprefix(DEFAULT_PREFIX)
+    return int(suffix) if suffix.isdigit() else None
 
 
 def answer_format(row: dict[str, Any]) -> AnswerFormat:

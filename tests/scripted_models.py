@@ -35,3 +35,9 @@ def diagnose_oracle(request: Request) -> str:
     if index % 2 == 0 or request.generation.seed % 4 == 0:
         return _ANSWERS[request.sample_id]
     return "no idea"
+
+
+def very_slow_echo(request: Request) -> str:
+    """Like slow_echo, but slow enough (1 s a sample) for a test to act while the run is in progress."""
+    time.sleep(0.9)
+    return slow_echo(request)

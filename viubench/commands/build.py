@@ -7,11 +7,12 @@ from pathlib import Path
 
 from rich.table import Table
 
-from viubench.console import progress_bar, stdout
+from viubench.console import console, progress_bar, stdout
 from viubench.dataset.build import BuildSummary, build_dataset
 from viubench.dataset.mix import resolve_mix
 from viubench.dataset.split import VideoSplit
 from viubench.errors import UserError
+from viubench.workers import useful_workers
 
 
 def run_build(args: argparse.Namespace) -> int:
@@ -27,8 +28,10 @@ def run_build(args: argparse.Namespace) -> int:
     if not 0 < args.eval_share < 1:
         raise UserError(f"--eval-share {args.eval_share:g}: give a share between 0 and 1 (e.g. 0.2)")
     split = VideoSplit(side=args.video_split, eval_share=args.eval_share) if args.video_split else None
+    if useful_workers(args.workers) < args.workers:
+        console.print(f"--workers {args.workers}: using {useful_workers(args.workers)}, one per CPU core (more would only compete for them)", markup=False)
     with progress_bar(f"building {mix.name}") as update:
-        summary = build_dataset(mix, out, args.videos, seed=args.seed, workers=args.workers, progress=update, split=split)
+        summary = build_dataset(mix, out, args.videos, seed=args.seed, workers=args.workers, progress=update, split=split, wait=args.wait)
     print_summary(summary)
     return 0
 

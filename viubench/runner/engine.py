@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import re
 import time
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from itertools import islice
@@ -31,12 +30,13 @@ from viubench.runner.media import DecodedVideo, load_video
 from viubench.runner.contamination import check_contamination, training_data
 from viubench.runner.identity import data_fingerprint, model_fingerprint
 from viubench.runner.results import task_results
-from viubench.runner.rundir import MANIFEST, RESULTS, SAMPLES, Journal, environment, read_manifest, write_manifest
+from viubench.runner.rundir import LOCK, MANIFEST, RESULTS, SAMPLES, Journal, environment, read_manifest, write_manifest
 from viubench.dataset.store import write_json_atomic
 from viubench.task.kinds import score_response
 from viubench.task.registry import Task, TaskContext, get_tasks
 from viubench.task.sample import Sample, UnreadableSample
 from viubench.task.spec import VideoSpec
+from viubench.workers import exclusive, useful_workers, worker_pool
 
 
 class RunConfig(StrictModel):
@@ -133,8 +133,16 @@ def start_run(config: RunConfig, resume: Path | None = None) -> RunStart:
     return RunStart(saved, resume, inputs, previous)
 
 
-def run_eval(config: RunConfig, resume: Path | None = None, progress: ProgressHook | None = None) -> RunOutcome:
+def run_eval(config: RunConfig, resume: Path | None = None, progress: ProgressHook | None = None, wait: bool = False) -> RunOutcome:
+    """Evaluate; one process at a time per run directory (another one exits, or waits with ``wait``)."""
     start = start_run(config, resume)
+    with exclusive(start.run_dir / LOCK, f"run directory {start.run_dir}", wait):
+        if (start.run_dir / MANIFEST).is_file():  # what the run holds now, after any process before us
+            start.previous = read_manifest(start.run_dir)
+        return _run_locked(start, progress)
+
+
+def _run_locked(start: RunStart, progress: ProgressHook | None) -> RunOutcome:
     config, run_dir = start.config, start.run_dir
     tasks = get_tasks(config.tasks)
     trained_on = training_data(config.model)
@@ -163,8 +171,7 @@ def run_eval(config: RunConfig, resume: Path | None = None, progress: ProgressHo
     status = "failed"
     try:
         for task in tasks:
-            recorded = _recorded_dataset(start.previous, task.name)
-            outcome = _run_task(task, config, run_dir, backend, progress, errors, recorded, trained_on)
+            outcome = _run_task(task, config, run_dir, backend, progress, errors, trained_on)
             errors += outcome.errors
             evaluated += outcome.evaluated
             manifest["tasks"][task.name]["dataset"] = outcome.dataset or manifest["tasks"][task.name]["dataset"]
@@ -216,7 +223,6 @@ def _run_task(
     backend: Backend,
     progress: ProgressHook | None,
     prior_errors: int,
-    recorded: dict[str, Any] | None,
     trained_on: Path | None,
 ) -> TaskOutcome:
     spec = effective_spec(task, config.frames)
@@ -229,11 +235,8 @@ def _run_task(
     outcome = TaskOutcome(0, 0, dataset, None)
 
     def identify(sample: Sample) -> None:
-        """The data's identity, even when all is done; refused when it is not the data of the journal."""
+        """The data's identity, even when all is done, and what it shares with the model's training data."""
         dataset.update({k: v for k, v in sample.metadata.items() if k.startswith("dataset")})
-        hashes = {k: v for k, v in dataset.items() if k.endswith("sha256")}
-        if done and recorded and {k: recorded.get(k) for k in hashes} != hashes:
-            raise UserError(f"{run_dir}: the data of task {task.name!r} changed since this run started; start a new run (another --out)")
         if trained_on is not None and "dataset_dir" in dataset:
             outcome.contamination = check_contamination(trained_on, Path(dataset["dataset_dir"]), task.name)
 
@@ -243,6 +246,11 @@ def _run_task(
                 identify(sample)
             if sample.id not in done:
                 yield sample
+            elif isinstance(sample, Sample) and done[sample.id] != sample.target:
+                raise UserError(
+                    f"{run_dir}: sample {sample.id} of task {task.name!r} now has another answer than the one journaled: "
+                    "the data changed since this run started; start a new run (another --out)"
+                )
 
     errors = evaluated = 0
     total = None if config.limit is None else config.limit
@@ -278,8 +286,9 @@ def prefetch(samples: Iterator[Sample | UnreadableSample], spec: VideoSpec, back
                 batch = []
         yield from _emit(batch)
         return
+    workers = useful_workers(workers) if workers > 0 else 0
     window = max(backend.batch_size, 2 * max(1, workers)) + max(1, workers)
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) if workers > 0 else None
+    pool = worker_pool(workers) if workers > 0 else None
     pending: deque[tuple[Sample | UnreadableSample, Future | list[DecodedVideo] | ErrorInfo | None, float]] = deque()
     try:
         iterator = iter(samples)

@@ -6,13 +6,15 @@ runs/RUN_ID/
   samples/TASK.jsonl   one JSON line per finished sample, appended and flushed as it happens
   results.json         derived from the journals (``viubench rescore`` recomputes it)
 ```
-A run killed at any point loses at most the samples in flight; a line cut short by the kill is
-dropped when the run resumes, and no sample is journaled twice.
+A run killed at any point loses at most the samples in flight, and no sample is journaled twice. A line
+cut short by the kill, or corrupted later, is moved aside (``TASK.jsonl.quarantine``) and reported when
+the run resumes; every readable line is kept, and only the samples of unreadable lines are evaluated again.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import platform
 import subprocess
 from importlib.metadata import PackageNotFoundError, version
@@ -22,6 +24,8 @@ from typing import Any, Iterator
 from viubench.dataset.store import write_json_atomic
 
 MANIFEST = "manifest.json"
+LOCK = ".lock"  # held by the process evaluating the run
+QUARANTINE = ".quarantine"  # unreadable journal lines, moved aside
 RESULTS = "results.json"
 SAMPLES = "samples"
 
@@ -34,28 +38,31 @@ class Journal:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._handle = None
 
-    def recover(self) -> set[str]:
-        """Ids journaled without an error (done); drops a last line cut short by a kill."""
-        done: set[str] = set()
+    def recover(self) -> dict[str, str | None]:
+        """Ids journaled without an error (done), with the target each was scored against.
+
+        Every readable line is kept. An unreadable one (a line cut short by a kill, or corrupted later)
+        is moved to ``TASK.jsonl.quarantine`` with its line number and reported; only its sample is
+        evaluated again.
+        """
+        done: dict[str, str | None] = {}
         if not self.path.is_file():
             return done
-        good_bytes = 0
-        with open(self.path, "rb") as handle:
-            for line in handle:
-                if not line.endswith(b"\n"):
-                    break
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError:
-                    break
-                good_bytes += len(line)
-                if record.get("error") is None:
-                    done.add(record["id"])
-                else:
-                    done.discard(record["id"])
-        if good_bytes != self.path.stat().st_size:
-            with open(self.path, "r+b") as handle:
-                handle.truncate(good_bytes)
+        good, bad = _split_lines(self.path)
+        for record in good:
+            if record.get("error") is None:
+                done[record["id"]] = record.get("target")
+            else:
+                done.pop(record["id"], None)
+        if bad:
+            quarantine = self.path.with_name(self.path.name + QUARANTINE)
+            with open(quarantine, "a", encoding="utf-8") as handle:
+                for number, raw in bad:
+                    handle.write(json.dumps({"line": number, "text": raw.decode("utf-8", "replace")}, ensure_ascii=False) + "\n")
+            tmp = self.path.with_name(self.path.name + ".tmp")
+            tmp.write_text("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in good), encoding="utf-8")
+            os.replace(tmp, self.path)
+            _warn(f"{self.path}: {_lines(bad)} unreadable, moved to {quarantine.name}; those samples are evaluated again")
         return done
 
     def append(self, record: dict[str, Any]) -> None:
@@ -70,17 +77,53 @@ class Journal:
             self._handle = None
 
 
+def _split_lines(path: Path) -> tuple[list[dict[str, Any]], list[tuple[int, bytes]]]:
+    """The journal's readable records, and (line number, bytes) of every unreadable line."""
+    good: list[dict[str, Any]] = []
+    bad: list[tuple[int, bytes]] = []
+    with open(path, "rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            record = _parse(line)
+            if record is None:
+                bad.append((number, line))
+            else:
+                good.append(record)
+    return good, bad
+
+
+def _parse(line: bytes) -> dict[str, Any] | None:
+    if not line.endswith(b"\n"):
+        return None  # cut short
+    try:
+        record = json.loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    if not isinstance(record, dict) or not isinstance(record.get("id"), str) or not isinstance(record.get("subtask"), str):
+        return None
+    if not isinstance(record.get("score"), (int, float)):
+        return None
+    return record
+
+
+def _lines(bad: list[tuple[int, bytes]]) -> str:
+    numbers = ", ".join(str(number) for number, _ in bad[:5]) + (" ..." if len(bad) > 5 else "")
+    return f"{len(bad)} line{'s' if len(bad) > 1 else ''} ({numbers})"
+
+
+def _warn(message: str) -> None:
+    from viubench.console import console
+
+    console.print(f"warning: {message}", markup=False)
+
+
 def read_journal(path: Path) -> Iterator[dict[str, Any]]:
-    """The complete records of a journal, in order (a cut-short last line is skipped)."""
+    """The readable records of a journal, in order; unreadable lines are skipped and reported."""
     if not path.is_file():
         return
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            if line.endswith("\n"):
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError:
-                    return
+    good, bad = _split_lines(path)
+    if bad:
+        _warn(f"{path}: {_lines(bad)} unreadable, left out (run 'viubench eval --resume RUN_DIR' to evaluate those samples again)")
+    yield from good
 
 
 def write_manifest(run_dir: Path, manifest: dict[str, Any]) -> None:
