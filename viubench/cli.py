@@ -73,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, help="dataset folder to write (default: data/NAME)")
     build.add_argument("--per-subtype", type=_non_negative, metavar="N", help="items per subtype, overriding the mix (VIUBench default: 300)")
     build.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    build.add_argument("--workers", type=_positive, default=min(8, os.cpu_count() or 1), metavar="W", help="worker processes (default: CPU count, at most 8)")
+    build.add_argument("--workers", type=_positive, default=min(8, os.cpu_count() or 1), metavar="W", help="worker processes (default: CPU count, at most 8; never more than the CPU cores)")
+    build.add_argument("--wait", action="store_true", help="when another process is building into --out, wait for it instead of exiting")
     build.add_argument("--decoder", choices=("pyav", "decord2"), help="video decoder (default: the mix's, pyav)")
     build.add_argument("--print-mix", action="store_true", help="print the resolved mix as YAML (a starting point for a mix file) and exit")
     build.add_argument("--video-split", choices=("eval", "train"), help="use only this side of a fixed split of the videos by content hash, so an eval build and a training build never share footage")
@@ -114,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Evaluate a model on one or more tasks. The run directory gets its manifest first and one journal "
             "line per finished sample; a killed run continues with --resume RUN_DIR or by running the same "
-            "command again. Results (score, n, bootstrap 95%% interval, errors, parse failures, and the "
+            "command again. Results (score, n, bootstrap 95% interval, errors, parse failures, and the "
             "paper-compatible number) are derived from the journal."
         ),
     )
@@ -126,9 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data", action="append", metavar="TASK=DIR", help="local data folder of a task, in its published layout (repeatable)")
     evaluate.add_argument("--out", type=Path, default=Path("runs"), help="folder of run directories (default: runs)")
     evaluate.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue a run with its own settings")
+    evaluate.add_argument("--wait", action="store_true", help="when another process is evaluating the same run directory, wait for it instead of exiting")
     evaluate.add_argument("--fail-on-error", metavar="K", help="fail the run when errors exceed K (a count, or a fraction below 1)")
-    evaluate.add_argument("--paper-compatible", action="store_true", help="also print what the paper's released scripts would report (first character as the option letter, unparsable items left out)")
-    evaluate.add_argument("--media-workers", type=_non_negative, default=2, metavar="W", help="processes decoding media ahead of the model (default: 2; 0 decodes inline)")
+    evaluate.add_argument("--paper-compatible", action="store_true", help="also print what the paper's released scripts would report (multiple choice: the raw first character as the option letter, every non-empty answer counted; grounding: the first hyphen pair, unparsable answers left out; see docs/scoring.md)")
+    evaluate.add_argument("--media-workers", type=_non_negative, default=2, metavar="W", help="processes decoding media ahead of the model (default: 2; 0 decodes inline; never more than the CPU cores)")
 
     rescore = commands.add_parser("rescore", help="recompute results.json of a run from its journal", description="Recompute a run's results.json from its sample journal.")
     rescore.add_argument("run_dir", type=Path, metavar="RUN_DIR")

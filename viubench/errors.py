@@ -1,4 +1,10 @@
-"""Errors that reach the user as one line (and exit code 2), never as a traceback."""
+"""Errors that reach the user as one line (and exit code 2), never as a traceback; secrets taken out
+of every message that is recorded."""
+
+from __future__ import annotations
+
+import os
+import re
 
 
 class UserError(Exception):
@@ -23,3 +29,27 @@ class VideoError(Exception):
 def one_line(error: BaseException, limit: int = 300) -> str:
     """An exception's message on one line, at most ``limit`` characters (its type name if empty)."""
     return " ".join(str(error).split())[:limit] or type(error).__name__
+
+
+_SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL", re.IGNORECASE)
+_SECRET_SHAPES = [
+    re.compile(r"(?i)(authorization\s*[:=]\s*)(\"?)[^\s\"',}]+(?:\s+[^\s\"',}]+)?"),  # Authorization: Bearer xyz
+    re.compile(r"(?i)(bearer\s+)()[A-Za-z0-9._~+/=-]{8,}"),
+    re.compile(r"()()\b(?:sk|pk|rk|hf|gsk|xai)[-_][A-Za-z0-9_-]{12,}"),  # API key shapes (OpenAI, Hugging Face, ...)
+]
+REDACTED = "[REDACTED]"
+
+
+def secret_values(extra_env: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """Values of environment variables that hold secrets (names with KEY, TOKEN, SECRET ...), longest first."""
+    names = {name for name in os.environ if _SECRET_NAME.search(name)} | set(extra_env)
+    return sorted({os.environ[n] for n in names if len(os.environ.get(n, "")) >= 8}, key=len, reverse=True)
+
+
+def redact(text: str, secrets: list[str] | None = None) -> str:
+    """``text`` with secret values, ``Authorization`` values and API-key-shaped tokens replaced."""
+    for secret in secret_values() if secrets is None else secrets:
+        text = text.replace(secret, REDACTED)
+    for shape in _SECRET_SHAPES:
+        text = shape.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+    return text

@@ -25,7 +25,7 @@ from viubench import __version__
 from viubench.backends.base import Backend, ErrorInfo, GenerationConfig, Request, Response
 from viubench.backends.registry import resolve_model
 from viubench.config import StrictModel, validate_strict
-from viubench.errors import UserError, VideoError
+from viubench.errors import UserError, VideoError, redact, secret_values
 from viubench.runner.media import DecodedVideo, load_video
 from viubench.runner.contamination import check_contamination, training_data
 from viubench.runner.identity import data_fingerprint, model_fingerprint
@@ -233,6 +233,8 @@ def _run_task(
     generation = GenerationConfig(max_new_tokens=task.config.max_new_tokens, seed=config.seed)
     dataset: dict[str, Any] = {}
     outcome = TaskOutcome(0, 0, dataset, None)
+    key_env = config.model_options.get("api_key_env")
+    secrets = secret_values([str(key_env)] if key_env else [])
 
     def identify(sample: Sample) -> None:
         """The data's identity, even when all is done, and what it shares with the model's training data."""
@@ -259,7 +261,7 @@ def _run_task(
     try:
         for batch in prefetch(pending(), spec, backend, config.media_workers):
             for record in _answer(task, batch, backend, generation):
-                journal.append(record)
+                journal.append(_scrubbed(record, secrets))
                 evaluated += 1
                 errors += record["error"] is not None
                 if progress:
@@ -364,6 +366,15 @@ def _answer(task: Task, batch: list[Decoded], backend: Backend, generation: Gene
                     metrics=scored.metrics or None,
                 )
             yield record
+
+
+def _scrubbed(record: dict[str, Any], secrets: list[str]) -> dict[str, Any]:
+    """The record with secrets (API keys an error message may echo, ``Authorization`` values) redacted."""
+    if record["error"] is not None:
+        record["error"]["message"] = redact(record["error"]["message"], secrets)
+    if record.get("response"):
+        record["response"] = redact(record["response"], secrets)
+    return record
 
 
 def _shown(sample: Sample) -> dict[str, Any]:
