@@ -18,13 +18,14 @@ DATA = Path(__file__).parent / "data"
 
 EXTRACTORS: dict[str, Callable[..., Any]] = {
     name: getattr(extract, name)
-    for name in ("extract_interval", "extract_counts", "extract_order", "extract_choice", "paper_choice")
+    for name in ("extract_interval", "extract_counts", "extract_order", "extract_choice", "paper_choice", "paper_interval")
 }
 METRICS: dict[str, Callable[..., Any]] = {
     **{
         name: getattr(metrics, name)
         for name in (
             "interval_iou",
+            "paper_interval_iou",
             "counting_score",
             "jigsaw_score",
             "choice_score",
@@ -35,7 +36,7 @@ METRICS: dict[str, Callable[..., Any]] = {
     },
     "strict_score": rewards.strict_score,
 }
-TUPLE_ARGS = {"interval_iou": ("pred", "target"), "counting_score": ("pred", "target")}
+TUPLE_ARGS = {name: ("pred", "target") for name in ("interval_iou", "paper_interval_iou", "counting_score")}
 EXCEPTIONS: dict[str, type[Exception]] = {"ValueError": ValueError}
 
 
@@ -101,7 +102,7 @@ def random_text(rng: random.Random) -> str:
 
 
 def random_truths(rng: random.Random) -> dict[str, str]:
-    """A ground truth per data source, in the generators' formats (SPEC 3)."""
+    """A ground truth per data source, in the formats the generators write."""
     fps = 48 / rng.uniform(5.0, 300.0)
     length = rng.randint(8, 16)
     start = rng.randint(0, 48 - length)
@@ -159,6 +160,7 @@ def test_extractors_never_raise_on_random_text() -> None:
         extract.extract_order(text, 6)
         extract.extract_choice(text, "ABCDE")
         extract.paper_choice(text)
+        extract.paper_interval(text)
 
 
 def test_bootstrap_contains_mean_and_is_deterministic() -> None:

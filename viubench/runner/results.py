@@ -1,8 +1,11 @@
 """Results derived from the journals: per subtask, group and task; score, n, bootstrap 95% interval,
-errors and parse failures; the paper-compatible number beside it.
+errors and parse failures; the paper-compatible numbers beside them.
 
 An errored sample counts as 0 in the score and in n, and is counted in ``errors``; a parse failure
-counts as 0 and is counted in ``parse_failures``. The paper-compatible score leaves both out.
+counts as 0 and is counted in ``parse_failures``. The ``paper_compatible`` block holds what the
+paper's released scripts would print (docs/scoring.md): ``score`` and ``n`` over the items they
+count (``paper_score`` not None; errors never count), and for grounding also ``miou`` and
+``r@0.3``/``r@0.5``/``r@0.7`` over the same items, all x100.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from viubench.runner.rundir import SAMPLES, read_journal
-from viubench.scoring.metrics import bootstrap_interval, resampled_means
+from viubench.scoring.metrics import bootstrap_interval, recall_at, resampled_means
 from viubench.task.spec import TaskConfig
 
 RESAMPLES = 1000
@@ -51,23 +54,35 @@ def load_records(run_dir: Path, task: str) -> TaskRecords:
     return records
 
 
+def interval_summary(ious: list[float]) -> dict[str, float | None]:
+    """mIoU and R@0.3/0.5/0.7 (x100) of IoUs in [0, 1]; None for no items."""
+    summary: dict[str, float | None] = {"miou": 100 * float(np.mean(ious)) if ious else None}
+    for threshold in RECALL_THRESHOLDS:
+        summary[f"r@{threshold}"] = 100 * recall_at(ious, threshold) if ious else None
+    return summary
+
+
+def _mean_percent(values: list[float]) -> float | None:
+    return 100 * float(np.mean(values)) if values else None
+
+
 def summarize(entries: list[Entry], seed: int = 0) -> dict[str, Any]:
     scores = [e.score for e in entries]
     low, high = bootstrap_interval(scores, resamples=RESAMPLES, seed=seed) if scores else (float("nan"), float("nan"))
     paper = [e.paper_score for e in entries if e.paper_score is not None]
     summary: dict[str, Any] = {
-        "score": 100 * float(np.mean(scores)) if scores else None,
+        "score": _mean_percent(scores),
         "ci95": [100 * low, 100 * high] if scores else None,
         "n": len(entries),
         "errors": sum(e.error for e in entries),
         "parse_failures": sum(e.parse_failed for e in entries),
-        "paper_compatible": {"score": 100 * float(np.mean(paper)) if paper else None, "n": len(paper)},
+        "paper_compatible": {"score": _mean_percent(paper), "n": len(paper)},
     }
-    ious = [e.iou if e.iou is not None else 0.0 for e in entries]
+    # Grounding: every answered item journaled an IoU (an errored one scores 0 in the default numbers;
+    # for grounding the paper score of an item is its paper IoU).
     if any(e.iou is not None for e in entries) and all(e.iou is not None for e in entries if not e.error):
-        summary["miou"] = 100 * float(np.mean(ious))
-        for threshold in RECALL_THRESHOLDS:
-            summary[f"r@{threshold}"] = 100 * float(np.mean([iou >= threshold for iou in ious]))
+        summary |= interval_summary([e.iou if e.iou is not None else 0.0 for e in entries])
+        summary["paper_compatible"] |= interval_summary(paper)
     return summary
 
 
@@ -82,6 +97,12 @@ def mean_of_subtasks(groups: list[list[float]], seed: int = 0) -> tuple[float, t
     return float(np.mean(means)), (float(np.percentile(draws, 2.5)), float(np.percentile(draws, 97.5)))
 
 
+def _mean_of_paper_scores(summaries: list[dict[str, Any]]) -> float | None:
+    """Unweighted mean of the subtasks' paper-compatible scores; None when one has no counted item."""
+    scores = [summary["paper_compatible"]["score"] for summary in summaries]
+    return float(np.mean(scores)) if scores and all(score is not None for score in scores) else None
+
+
 def task_results(run_dir: Path, config: TaskConfig) -> dict[str, Any]:
     records = load_records(run_dir, config.name)
     order = [s for s in config.subtasks if s in records.by_subtask] + sorted(s for s in records.by_subtask if s not in config.subtasks)
@@ -91,15 +112,21 @@ def task_results(run_dir: Path, config: TaskConfig) -> dict[str, Any]:
     if config.overall == "subtasks" and order:
         score, (low, high) = mean_of_subtasks([[e.score for e in records.by_subtask[name].values()] for name in order])
         overall["score"], overall["ci95"] = 100 * score, [100 * low, 100 * high]
-        papers = [subtasks[name]["paper_compatible"]["score"] for name in order]
-        overall["paper_compatible"]["score"] = float(np.mean(papers)) if all(p is not None for p in papers) else None
+        overall["paper_compatible"]["score"] = _mean_of_paper_scores([subtasks[name] for name in order])
     groups = {}
     for group, members in config.groups.items():
         present = [m for m in members if m in records.by_subtask]
         if not present:
             continue
         if config.overall == "subtasks":
-            groups[group] = {"score": float(np.mean([subtasks[m]["score"] for m in present])), "subtasks": present}
+            groups[group] = {
+                "score": float(np.mean([subtasks[m]["score"] for m in present])),
+                "paper_compatible": {
+                    "score": _mean_of_paper_scores([subtasks[m] for m in present]),
+                    "n": sum(subtasks[m]["paper_compatible"]["n"] for m in present),
+                },
+                "subtasks": present,
+            }
         else:
             groups[group] = summarize([e for m in present for e in records.by_subtask[m].values()]) | {"subtasks": present}
     ids = [ident for name in order for ident in records.by_subtask[name]]

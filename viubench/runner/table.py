@@ -19,13 +19,22 @@ ABBREVIATIONS = {
 }
 
 
-def _fmt(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}"
+def _fmt(value: float | None, decimals: int = 1) -> str:
+    return "-" if value is None else f"{value:.{decimals}f}"
+
+
+def _paper(summary: dict[str, Any], key: str = "score") -> str:
+    """A paper-compatible number with the 2 decimals the released scripts print."""
+    return _fmt(summary.get("paper_compatible", {}).get(key), 2)
 
 
 def results_tables(model: str, results: dict[str, dict[str, Any]], paper_compatible: bool = False) -> list[Table]:
-    """Per task: the scores in the paper's layout, then n, interval, errors and parse failures (and,
-    with ``paper_compatible``, the number the paper's released scripts would print)."""
+    """Per task: the scores in the paper's layout, then n, interval, errors and parse failures.
+
+    With ``paper_compatible`` the scores table gets a second row, what the paper's released scripts
+    would print on the same answers (unparsable or empty answers left out as they leave them out;
+    mIoU and R@k over the items they parse), and the counts table its denominator.
+    """
     tables = []
     for name, result in results.items():
         subtasks, overall = result["subtasks"], result["overall"]
@@ -47,14 +56,22 @@ def results_tables(model: str, results: dict[str, dict[str, Any]], paper_compati
             _fmt(overall["score"]),
             *(_fmt(overall[k]) for k in extra),
         )
+        if paper_compatible:
+            scores.add_row(
+                "paper-compatible",
+                *(_paper(subtasks[s]) for s in columns),
+                *(_paper(g) for g in result["groups"].values()),
+                _paper(overall),
+                *(_paper(overall, k) for k in extra),
+                style="italic",
+            )
         tables.append(scores)
         counts = Table(show_header=True, box=None, padding=(0, 2))
-        columns = ["", "95% interval", "n", "errors", "parse failures"] + (["paper-compatible (n)"] if paper_compatible else [])
+        columns = ["", "95% interval", "n", "errors", "parse failures"] + (["paper-compatible n"] if paper_compatible else [])
         for column in columns:
             counts.add_column(column, justify="right")
         ci = overall["ci95"]
-        paper = overall["paper_compatible"]
         row = ["Overall", f"[{ci[0]:.1f}, {ci[1]:.1f}]" if ci else "-", str(overall["n"]), str(overall["errors"]), str(overall["parse_failures"])]
-        counts.add_row(*row, *([f"{_fmt(paper['score'])} ({paper['n']})"] if paper_compatible else []))
+        counts.add_row(*row, *([str(overall["paper_compatible"]["n"])] if paper_compatible else []))
         tables.append(counts)
     return tables

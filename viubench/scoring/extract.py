@@ -1,12 +1,24 @@
-"""Lenient answer extraction for evaluation (SPEC 4 "Our rule", SPEC 6).
+"""Answer extraction for evaluation: the lenient default, and the rules of the paper's released scripts.
 
-Every function returns the parsed answer, or None for a parse failure (scored 0 and counted as a
-parse failure by the caller). Extraction never raises on model text; it raises ValueError only for
-a bad argument from the caller (an empty ``letters``, an ``n`` out of range).
+Every function returns the parsed answer, or None for a parse failure. Extraction never raises on
+model text; it raises ValueError only for a bad argument from the caller (an empty ``letters``, an
+``n`` out of range). How the caller counts a failure is in docs/scoring.md: the default scores it 0
+and counts it; the paper-compatible numbers leave it out of the denominator.
 
-Paper-compatible mode (SPEC 6): the released downstream scripts take the first character of the
-answer as the option letter (``paper_choice``) and the first ``a - b`` pair for grounding, which is
-``extract_interval`` itself.
+Default (lenient) rules, each a choice of ours (the paper does not say how it extracts answers):
+
+- Interval: the first pair of times joined by a hyphen, en dash, em dash or "to". A time is a
+  decimal number of seconds ("24.3") or a clock time read as seconds ("00:17" = 17, "1:05" = 65,
+  "1:02:03" = 3723; minutes and seconds fields have two digits). A chain of three or more joined
+  times ("9.1 - 18.0 - 22.8", the date "2024-05-12") is not an interval and none of its pairs is
+  read; the search goes on after it. A time glued to a dash, point, colon or digit on its left (a
+  negative number, the tail of a date) does not start a pair.
+- Choice: see ``extract_choice``. A letter written as part of an abbreviation ("N/A", "A/B") or
+  negated ("Not A", "the answer is not A") is never chosen; an answer that names two options
+  ("The answer is B or D") is ambiguous; a lowercase letter counts only as the whole answer ("b").
+
+Paper-compatible rules (``paper_choice``, ``paper_interval``) reproduce the released evaluation
+scripts of VideoSSR (arXiv 2511.06281), ``eval/vqa.py`` and ``eval/vtg.py``, character for character.
 """
 
 from __future__ import annotations
@@ -14,24 +26,20 @@ from __future__ import annotations
 import re
 
 _NUMBER = r"[0-9]+(?:\.[0-9]+)?"
+_CLOCK = r"[0-9]+:[0-5][0-9](?::[0-5][0-9])?(?:\.[0-9]+)?"
+_TIME = rf"(?:{_CLOCK}|{_NUMBER})"
+_UNIT = r"(?:\s*(?:seconds|second|secs|sec|s)\b)?"
+_JOIN = r"(?:\s*[-–—]\s*|\s+to\s+)"
 
-# First "a-b" pair. Numbers are non-negative decimals with digits before any point ("3", "24.3";
-# not ".5", "1e3"). The separator is a hyphen, en dash or em dash with optional spaces, or the word
-# "to" ("from 2.0 to 5.5"). A unit right after the start is skipped ("12s - 20s"). The pair is
-# rejected when it is glued to more of a number: a digit, ".", ":" or a dash before the start (so a
-# negative number or the tail of a date is never read), a digit, ":" or ".digit" after the end, or a
-# third dash part ("2024-05-12"). Clock times ("00:24-00:30") are therefore parse failures.
-_INTERVAL = re.compile(
-    rf"""
-    (?<![0-9.:\-–—])
-    ({_NUMBER})
-    (?:\s*(?:seconds|second|secs|sec|s)\b)?
-    (?:\s*[-–—]\s*|\s+to\s+)
-    ({_NUMBER})
-    (?![0-9:]|\.[0-9]|\s*[-–—]\s*[0-9])
-    """,
-    re.VERBOSE | re.IGNORECASE,
-)
+# A run of joined times, as long as it goes ("3-7", "12s - 20s", "2024-05-12"); a unit may follow
+# each time. It does not start right after a digit, ".", ":" or a dash.
+_TIME_CHAIN = re.compile(rf"(?<![0-9.:\-–—]){_TIME}{_UNIT}(?:{_JOIN}{_TIME}{_UNIT})*", re.IGNORECASE)
+_TIME_VALUE = re.compile(_TIME)
+# What may not follow a pair: more of a number (":", ".5") means the pair was read from a longer token.
+_GLUED_AFTER = re.compile(r"[0-9:]|\.[0-9]")
+
+# eval/vtg.py of the released scripts: hyphen only, first match, in the stripped output.
+_PAPER_INTERVAL = re.compile(r"(\d+\.?\d*)\s*-\s*(\d+\.?\d*)")
 
 _DIGIT_RUN = re.compile(r"[0-9]+")
 _MAX_DIGITS = 100  # a longer integer is a parse failure (and would be wrong anyway)
@@ -39,16 +47,37 @@ _MAX_DIGITS = 100  # a longer integer is a parse failure (and would be wrong any
 # Separators between single digits of an order: comma, semicolon, arrow, dash, or just spaces.
 _ORDER_SEP = r"(?:\s*(?:,|;|->|=>|→|>|-|–)\s*|\s+)"
 
+# Choice: characters that glue a letter into a word or an abbreviation ("A's", "N/A", "A-1").
+_GLUE_BEFORE = r"(?<![A-Za-z0-9'’\-/])"
+_GLUE_AFTER = r"(?![A-Za-z0-9\-/]|['’][A-Za-z])"
+_OPEN = r"[\"'“‘]?[(\[]?"  # an optional quote, then an optional bracket, before a letter
+_CLOSE = r"[)\]\"'”’]*"
+_LIST_JOIN = r"\s*(?:,|&|\bor\b|\band\b)\s*"
+_NEGATION_REACH = 40  # characters before a letter searched for a negation
+_NEGATION = re.compile(r"(?:\b(?:not|never|no|cannot)|n['’]t)\s+(?:(?:option|choice)\s+)?[\"'“‘(\[]*$", re.IGNORECASE)
+
+
+def _seconds(time: str) -> float:
+    """A decimal number of seconds, or a clock time ("1:05", "1:02:03.5") in seconds."""
+    total = 0.0
+    for field in time.split(":"):
+        total = total * 60 + float(field)
+    return total
+
 
 def extract_interval(text: str) -> tuple[float, float] | None:
-    """The first ``a-b`` (or ``a to b``) number pair in ``text`` as (start, end), else None.
+    """The first pair of joined times in ``text`` as (start, end) seconds, else None.
 
-    The pair is returned as written, even when start > end (the metric scores that 0).
+    Times are decimals ("24.3") or clock times ("00:17", "1:05"); joined by a hyphen, en or em dash
+    (spaces allowed) or "to"; a unit may follow the start ("12s - 20s"). A chain of three or more
+    joined times is skipped whole, and so is a pair glued to more of a number on its right. The pair
+    is returned as written, even when start > end (the metric scores that 0).
     """
-    match = _INTERVAL.search(text)
-    if match is None:
-        return None
-    return float(match.group(1)), float(match.group(2))
+    for chain in _TIME_CHAIN.finditer(text):
+        times = _TIME_VALUE.findall(chain.group(0))
+        if len(times) == 2 and _GLUED_AFTER.match(text, chain.end()) is None:
+            return _seconds(times[0]), _seconds(times[1])
+    return None
 
 
 def extract_counts(text: str, n: int = 3) -> tuple[int, ...] | None:
@@ -89,49 +118,95 @@ def extract_order(text: str, n: int) -> str | None:
     return digits
 
 
-def _choice_patterns(letters: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    option = f"([{re.escape(letters)}])"
-    boundary = r"(?![A-Za-z0-9'’\-])"
-    phrase = re.compile(
-        r"\b(?i:answer)\b(?:\s*(?i:is|would\s+be|should\s+be|will\s+be))?"
-        rf"\s*[:：\-]?\s*[(\[]?{option}{boundary}"
-    )
-    standalone = re.compile(rf"(?<![A-Za-z0-9'’\-]){option}{boundary}")
-    return phrase, standalone
+class _ChoicePatterns:
+    """The regular expressions of ``extract_choice`` for one set of option letters."""
+
+    def __init__(self, letters: str) -> None:
+        option = f"([{re.escape(letters)}])"
+        self.whole = re.compile(rf"[\s(\[{{\"'`]*([{re.escape(letters + letters.swapcase())}])[\s)\]}}\"'`.:,]*")
+        self.phrase = re.compile(
+            r"(?<![A-Za-z0-9])(?i:answer)(?![A-Za-z0-9])[\"'”’]?(?:\s*(?i:is|would\s+be|should\s+be|will\s+be))?"
+            rf"\s*[:：\-]?\s*{_OPEN}{option}{_GLUE_AFTER}"
+        )
+        self.leading = re.compile(rf"[(\[]?{option}(?:[)\].:：]|$)")
+        self.alternative = re.compile(rf"{_CLOSE}{_LIST_JOIN}{_OPEN}{option}{_GLUE_AFTER}")
+        self.standalone = re.compile(rf"{_GLUE_BEFORE}{option}{_GLUE_AFTER}")
+
+    def named(self, text: str, match: re.Match[str]) -> set[str]:
+        """The letter of ``match`` and of any options listed right after it ("B or D", "(B), (C)")."""
+        letters = {match.group(1)}
+        position = match.end()
+        while (alternative := self.alternative.match(text, position)) is not None:
+            letters.add(alternative.group(1))
+            position = alternative.end()
+        return letters
+
+
+def _negated(text: str, position: int) -> bool:
+    """Whether the letter at ``position`` follows a negation ("not A", "isn't option A")."""
+    return _NEGATION.search(text, max(0, position - _NEGATION_REACH), position) is not None
 
 
 def _only(candidates: set[str]) -> str | None:
     return next(iter(candidates)) if len(candidates) == 1 else None
 
 
+def _as_option(letter: str, letters: str) -> str:
+    return letter if letter in letters else letter.swapcase()
+
+
 def extract_choice(text: str, letters: str) -> str | None:
-    """The option letter (one of ``letters``, case-sensitive) chosen in ``text``, else None.
+    """The option letter (one of ``letters``) chosen in ``text``, else None.
 
     Markdown ``*`` is dropped, then the first rule that finds a candidate decides:
-    1. the whole answer is the letter, maybe bracketed or punctuated: "B", "(B)", "B.", "**B**";
-    2. an answer phrase: "Answer: B", "The answer is (B)", "answer would be B";
+    1. the whole answer is the letter, maybe bracketed, quoted or punctuated: "B", "(B)", "B.",
+       "**B**"; only here may the letter be lowercase ("b");
+    2. an answer phrase: "Answer: B", "The answer is (B)", "answer would be B", ``{'answer': 'C'}``,
+       ``{"answer": "C"}``;
     3. the answer starts with the letter and ")", ".", ":" or "]": "B) text", "(B) text", "B. text";
-    4. standalone letters of ``letters`` anywhere ("I pick C").
-    Two different letters found by the same rule (2 or 4) are ambiguous: None.
+    4. standalone letters of ``letters`` anywhere ("I pick C"), except a negated one ("not A",
+       "isn't option A").
+    Outside rule 1 letters are case-sensitive, and a letter glued by "/" ("N/A", "A/B"), "-" or an
+    apostrophe is part of a word, not an option. Two different letters found by one rule, including
+    a list after an answer phrase or a leading letter ("The answer is B or D", "(B) or (C)"), are
+    ambiguous: None.
     """
     if not letters or not letters.isalpha():
         raise ValueError(f"letters must be a non-empty string of letters, got {letters!r}")
     clean = text.replace("*", "").strip()
-    option = f"([{re.escape(letters)}])"
-    whole = re.fullmatch(rf"[\s(\[{{\"'`]*{option}[\s)\]}}\"'`.:,]*", clean)
+    patterns = _ChoicePatterns(letters)
+    whole = patterns.whole.fullmatch(clean)
     if whole is not None:
-        return whole.group(1)
-    phrase, standalone = _choice_patterns(letters)
-    stated = {m.group(1) for m in phrase.finditer(clean)}
+        return _as_option(whole.group(1), letters)
+    stated = {letter for match in patterns.phrase.finditer(clean) for letter in patterns.named(clean, match)}
     if stated:
         return _only(stated)
-    leading = re.match(rf"[(\[]?{option}(?:[)\].:：]|$)", clean)
+    leading = patterns.leading.match(clean)
     if leading is not None:
-        return leading.group(1)
-    return _only({m.group(1) for m in standalone.finditer(clean)})
+        return _only(patterns.named(clean, leading))
+    mentioned = {m.group(1) for m in patterns.standalone.finditer(clean) if not _negated(clean, m.start())}
+    return _only(mentioned)
 
 
 def paper_choice(text: str) -> str | None:
-    """Paper-compatible option letter: the first character of the stripped text, None if empty."""
-    stripped = text.strip()
-    return stripped[0] if stripped else None
+    """The option letter as the released ``eval/vqa.py`` reads it: the raw first character of the
+    output, not stripped (" B" gives " ", "(B)" gives "("). None for an empty output (the script
+    fails on it and leaves the item out)."""
+    return text[0] if text else None
+
+
+def paper_interval(text: str) -> tuple[float, float] | None:
+    """The interval as the released ``eval/vtg.py`` reads it, as (min, max), else None.
+
+    The first match of ``(\\d+\\.?\\d*)\\s*-\\s*(\\d+\\.?\\d*)`` (hyphen only; ``\\d`` is any Unicode
+    digit) in the stripped text; a reversed pair is turned round. The script parses the ground
+    truth with the same function.
+    """
+    match = _PAPER_INTERVAL.search(text.strip())
+    if match is None:
+        return None
+    try:
+        first, second = float(match.group(1)), float(match.group(2))
+    except ValueError:
+        return None
+    return min(first, second), max(first, second)

@@ -1,4 +1,4 @@
-"""Per-item evaluation scores in [0, 1] (SPEC 4, SPEC 6) and bootstrap confidence intervals.
+"""Per-item evaluation scores in [0, 1] and bootstrap confidence intervals (rules: docs/scoring.md).
 
 Scores are fractions; reports multiply by 100. A parse failure never reaches these functions: the
 caller scores it 0 and counts it. A malformed *target* (dataset bug) raises ValueError.
@@ -14,6 +14,16 @@ import numpy as np
 _BOOTSTRAP_CHUNK = 500_000  # resampled values drawn per step (bounds memory for large sets)
 
 
+def _overlap_ratio(start: float, end: float, target_start: float, target_end: float) -> float:
+    """overlap / (len_pred + len_target - overlap), with overlap = max(0, min(ends) - max(starts));
+    0.0 when the union is empty."""
+    overlap = max(0.0, min(end, target_end) - max(start, target_start))
+    union = (end - start) + (target_end - target_start) - overlap
+    if union <= 0.0:
+        return 0.0
+    return overlap / union
+
+
 def interval_iou(pred: tuple[float, float], target: tuple[float, float]) -> float:
     """IoU of two time intervals: overlap / (len_pred + len_target - overlap).
 
@@ -26,15 +36,17 @@ def interval_iou(pred: tuple[float, float], target: tuple[float, float]) -> floa
     start, end = float(pred[0]), float(pred[1])
     if not (math.isfinite(start) and math.isfinite(end)) or start > end:
         return 0.0
-    overlap = max(0.0, min(end, target_end) - max(start, target_start))
-    union = (end - start) + (target_end - target_start) - overlap
-    if union <= 0.0:
-        return 0.0
-    return min(1.0, overlap / union)
+    return min(1.0, _overlap_ratio(start, end, target_start, target_end))
+
+
+def paper_interval_iou(pred: tuple[float, float], target: tuple[float, float]) -> float:
+    """IoU as the released ``eval/vtg.py`` computes it: each interval is put in (min, max) order
+    (a reversed pair is turned round, not scored 0), 0.0 when the union is empty, no other check."""
+    return _overlap_ratio(min(pred), max(pred), min(target), max(target))
 
 
 def counting_score(pred: tuple[int, ...], target: tuple[int, ...]) -> float:
-    """SPEC 4 counting: per shape type 1 if the count is exact, else 0; the mean over types.
+    """VIUBench counting (the paper's rule): per shape type 1 if the count is exact, else 0; the mean over types.
 
     ``pred`` and ``target`` must have the same, non-zero length (``extract_counts(text, n)``
     guarantees it), else ValueError.
@@ -45,7 +57,7 @@ def counting_score(pred: tuple[int, ...], target: tuple[int, ...]) -> float:
 
 
 def jigsaw_score(pred: str, target: str) -> float:
-    """SPEC 4 jigsaw: 1 if the whole order string is identical to the target, else 0."""
+    """VIUBench jigsaw (the paper's rule): 1 if the whole order string is identical to the target, else 0."""
     return 1.0 if pred == target else 0.0
 
 

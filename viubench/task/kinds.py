@@ -1,16 +1,24 @@
 """Scoring of the generic task kinds: extraction (lenient) -> per-item score, plus the paper's rule.
 
-A parse failure scores 0 and is counted. ``paper_score`` is what the paper's released scripts would
-count (SPEC 6): first character as the option letter, first ``a - b`` pair for grounding, and items
-that fail to parse left out of the average (``None``).
+``score`` is viubench's default: lenient extraction, a parse failure scores 0 and is counted
+(``parse_failed``). ``paper_score`` is what the paper's released scripts would count for the item,
+``None`` when they leave it out of the denominator (docs/scoring.md):
+
+- choice (``eval/vqa.py``): the raw first character of the response against the target; every
+  non-empty response counts ("The answer is B", "(B)", " B" and "b" are wrong), an empty one is
+  left out;
+- interval (``eval/vtg.py``): the IoU of the first hyphen pair, turned into (min, max); no pair is
+  left out. The paper IoU is also journaled as ``metrics["paper_iou"]`` beside the default ``iou``;
+- counts, order (VIUBench, for which no script was released; our choice): the default score, with
+  unparsable answers left out as ``eval/vtg.py`` does.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from viubench.scoring.extract import extract_choice, extract_counts, extract_interval, extract_order, paper_choice
-from viubench.scoring.metrics import choice_score, counting_score, interval_iou, jigsaw_score
+from viubench.scoring.extract import extract_choice, extract_counts, extract_interval, extract_order, paper_choice, paper_interval
+from viubench.scoring.metrics import choice_score, counting_score, interval_iou, jigsaw_score, paper_interval_iou
 from viubench.task.sample import Sample
 
 
@@ -19,7 +27,7 @@ class Scored:
     score: float  # in [0, 1]
     extracted: str | None
     parse_failed: bool
-    paper_score: float | None
+    paper_score: float | None  # None: left out of the paper-compatible denominator
     metrics: dict[str, float] = field(default_factory=dict)
 
 
@@ -28,24 +36,38 @@ def _interval(text: str) -> tuple[float, float]:
     return float(start), float(end)
 
 
+def paper_choice_score(response: str, target: str) -> float | None:
+    """``eval/vqa.py``: 1.0 if the raw first character equals ``target.strip().upper()``, else 0.0;
+    None (left out) for an empty response."""
+    first = paper_choice(response)
+    return None if first is None else choice_score(first, target.strip().upper())
+
+
+def paper_interval_score(response: str, target: str) -> float | None:
+    """``eval/vtg.py``: the IoU of the response's and the target's first hyphen pairs, each turned
+    into (min, max); None (left out) when either has no pair."""
+    pred, truth = paper_interval(response), paper_interval(target)
+    return None if pred is None or truth is None else paper_interval_iou(pred, truth)
+
+
 def score_choice(sample: Sample, response: str) -> Scored:
     letters = sample.answer_format.letters or "ABCD"
     choice = extract_choice(response, letters)
-    paper = paper_choice(response)
     return Scored(
         score=choice_score(choice, sample.target) if choice else 0.0,
         extracted=choice,
         parse_failed=choice is None,
-        paper_score=None if paper is None or paper not in letters else choice_score(paper, sample.target),
+        paper_score=paper_choice_score(response, sample.target),
     )
 
 
 def score_interval(sample: Sample, response: str) -> Scored:
     interval = extract_interval(response)
-    if interval is None:
-        return Scored(0.0, None, True, None, {"iou": 0.0})
-    iou = interval_iou(interval, _interval(sample.target))
-    return Scored(iou, f"{interval[0]:g}-{interval[1]:g}", False, iou, {"iou": iou})
+    iou = 0.0 if interval is None else interval_iou(interval, _interval(sample.target))
+    paper = paper_interval_score(response, sample.target)
+    metrics = {"iou": iou} if paper is None else {"iou": iou, "paper_iou": paper}
+    extracted = None if interval is None else f"{interval[0]:g}-{interval[1]:g}"
+    return Scored(iou, extracted, interval is None, paper, metrics)
 
 
 def score_counts(sample: Sample, response: str) -> Scored:
