@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="generate a dataset (VIUBench, VideoSSR-30K or a mix file) from a folder of videos",
         description=(
             "Generate a dataset of verifiable questions from raw videos. KIND is 'viubench' (9 scored subtypes, "
-            "SPEC 4), 'videossr-30k' (the GRPO training mix, SPEC 5) or the path of a YAML mix file. The same "
+            "docs/benchmark.md §4), 'videossr-30k' (the GRPO training mix, docs/benchmark.md §5) or the path of a YAML mix file. The same "
             "videos, settings and seed give byte-identical items and manifest with any number of workers; run the "
             "same command again to resume an interrupted build."
         ),
@@ -153,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     diag.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (default: 1.0)")
     diag.add_argument("--limit", type=_positive, metavar="N", help="first N items")
     diag.add_argument("--seed", type=int, default=0)
-    diag.add_argument("--reward", choices=("smooth", "task"), default="smooth", help="smooth: the training rewards of SPEC 5; task: the eval metric")
+    diag.add_argument("--reward", choices=("smooth", "task"), default="smooth", help="smooth: the training rewards of docs/benchmark.md §5; task: the eval metric")
     diag.add_argument("--media-workers", type=_non_negative, default=2, metavar="W")
     diag.add_argument("--out", type=Path, default=Path("diagnose"), help="folder for diagnose.json, .md, .svg (default: diagnose)")
 

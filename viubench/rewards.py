@@ -1,4 +1,4 @@
-"""Smooth GRPO training rewards of SPEC 5, in verl's ``compute_score`` form, plus the strict ablation.
+"""Smooth GRPO training rewards of docs/benchmark.md §5, in verl's ``compute_score`` form, plus the strict ablation.
 
 Use with verl as ``custom_reward_function.path=<this file>``, ``name=compute_score``.
 ``data_source`` is one of ``grounding``, ``counting``, ``jigsaw``.
@@ -6,7 +6,7 @@ Use with verl as ``custom_reward_function.path=<this file>``, ``name=compute_sco
 Model text never raises: anything not in the accepted format scores 0.0. A malformed
 ``ground_truth`` is a dataset bug and raises ValueError, as does an unknown ``data_source``.
 
-Rules where SPEC 5 is silent (our choices; the released reward code was not available to check):
+Rules where the paper is silent (our choices; the released reward code was not available to check):
 - Grounding "number": a non-negative decimal with digits before any point (``3``, ``3.5``; not
   ``.5``, ``5.``, ``+3``, ``1e3``); spaces are allowed around the whole response and around the
   single hyphen; a non-finite value (a 400-digit number) scores 0.
@@ -134,7 +134,7 @@ def _check_source(data_source: str) -> None:
 def compute_score(
     data_source: str, solution_str: str, ground_truth: str, extra_info: dict | None = None
 ) -> float:
-    """verl entry point: the smooth SPEC 5 reward in [0, 1] for one response."""
+    """verl entry point: the smooth docs/benchmark.md §5 reward in [0, 1] for one response."""
     _check_source(data_source)
     if not isinstance(solution_str, str):
         return 0.0

@@ -30,7 +30,7 @@ PerturbationName = Literal[PERTURBATIONS]  # type: ignore[valid-type]
 
 
 class FrameSpec(StrictModel):
-    """How frames are taken from a source video (SPEC 2) and stored."""
+    """How frames are taken from a source video (docs/benchmark.md §2) and stored."""
 
     frames: int = Field(48, ge=8, le=256, description="frames per item, evenly spaced over the 5%-95% span")
     max_pixels: int = Field(512 * 512, gt=0, description="pixel budget per frame (evaluation 512x512, training 256x256)")
@@ -127,7 +127,7 @@ class Mix(StrictModel):
 
 
 def viubench_mix(per_subtype: int = 300) -> Mix:
-    """VIUBench (SPEC 4): 9 scored subtypes, 300 items each by default, frames at most 512x512."""
+    """VIUBench (docs/benchmark.md §4): 9 scored subtypes, 300 items each by default, frames at most 512x512."""
     components: list[dict] = [
         {"task": "counting", "difficulty": "easy", "count": per_subtype},
         {"task": "counting", "difficulty": "hard", "count": per_subtype},
@@ -140,7 +140,7 @@ def viubench_mix(per_subtype: int = 300) -> Mix:
 
 
 def videossr30k_mix() -> Mix:
-    """VideoSSR-30K (SPEC 5): 4 x 3K grounding, 12K jigsaw (6 clips), 6K counting (easy); 256x256."""
+    """VideoSSR-30K (docs/benchmark.md §5): 4 x 3K grounding, 12K jigsaw (6 clips), 6K counting (easy); 256x256."""
     components: list[dict] = [
         *({"task": "grounding", "perturbation": p, "count": 3000} for p in ("ChannelSwap", "Mirror", "ZoomOut", "Rotate180")),
         {"task": "jigsaw", "clips": 6, "count": 12000},

@@ -1,1 +1,1 @@
-"""The three pretext tasks of VideoSSR (SPEC 3): anomaly grounding, object counting, temporal jigsaw."""
+"""The three pretext tasks of VideoSSR (docs/benchmark.md §3): anomaly grounding, object counting, temporal jigsaw."""

@@ -23,7 +23,7 @@ class SourceVideo:
     size: tuple[int, int]  # (width, height) after fitting into the pixel budget
 
     def sampled(self, frames: int) -> list[int]:
-        """Source frame indices of the standard even sampling (SPEC 2)."""
+        """Source frame indices of the standard even sampling (docs/benchmark.md §2)."""
         return warped_positions(self.info.num_frames, frames)
 
     def fps(self, frames: int) -> float:
@@ -45,7 +45,7 @@ class Provenance:
     source: str  # "source" or "donor"
     source_frame: int  # frame index in that source video
     source_time: float  # real timestamp of that frame in the source video (seconds)
-    time: float  # its time in the item's time base (SPEC 2: position / sample_fps)
+    time: float  # its time in the item's time base (docs/benchmark.md §2: position / sample_fps)
     perturbation: str | None = None
     shapes: int = 0  # counting: how many shapes were drawn on it
 

@@ -1,8 +1,8 @@
-"""Object Counting (SPEC 3.2): draw circles, squares and triangles onto a few frames, ask for counts.
+"""Object Counting (docs/benchmark.md §3.2): draw circles, squares and triangles onto a few frames, ask for counts.
 
 Unlike the released script, shapes never overlap and never leave the frame: placement is checked on
 the pixel masks (with a gap of ``GAP`` pixels); a frame that cannot hold its shapes is drawn again,
-and an item that still does not fit fails with a recorded reason (SPEC 7).
+and an item that still does not fit fails with a recorded reason (docs/benchmark.md §7).
 """
 
 from __future__ import annotations

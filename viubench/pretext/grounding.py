@@ -1,4 +1,4 @@
-"""Anomaly Grounding (SPEC 3.1): perturb a segment of 8..16 frames, ask for its time interval."""
+"""Anomaly Grounding (docs/benchmark.md §3.1): perturb a segment of 8..16 frames, ask for its time interval."""
 
 from __future__ import annotations
 

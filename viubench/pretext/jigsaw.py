@@ -1,4 +1,4 @@
-"""Temporal Jigsaw (SPEC 3.3): cut the frames into n clips, show them shuffled, ask for the order."""
+"""Temporal Jigsaw (docs/benchmark.md §3.3): cut the frames into n clips, show them shuffled, ask for the order."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
-"""The perturbations of Anomaly Grounding (SPEC 3.1).
+"""The perturbations of Anomaly Grounding (docs/benchmark.md §3.1).
 
 A perturbation either changes pixels (``PIXEL_OPS``: colour and geometry) or changes which source
 frame is shown at a position (``REMAPS``: Shuffle, Swap, StutterHold, Slow, Fast; handled by the
-grounding generator). Every random parameter is drawn once per item (SPEC 7: no per-frame jitter);
+grounding generator). Every random parameter is drawn once per item (docs/benchmark.md §7: no per-frame jitter);
 only Gaussian noise is fresh per frame, from a seed drawn once.
 """
 
@@ -39,7 +39,7 @@ DESCRIPTIONS: dict[str, str] = {
         "the video appears to freeze and stutter on a few frames, this means instead of playing smoothly, "
         "the video repeatedly freezes on a single frame before jumping to the next."
     ),
-    # Not in the paper's scripts: our wording (SPEC 3.1).
+    # Not in the paper's scripts: our wording (docs/benchmark.md §3.1).
     "Slow": "the video plays in slow motion" + SLOW_FAST_HINT,
     "Fast": "the video plays faster than normal speed" + SLOW_FAST_HINT,
 }

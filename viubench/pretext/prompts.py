@@ -1,4 +1,4 @@
-"""Question texts of SPEC 3, word for word."""
+"""Question texts of docs/benchmark.md §3, word for word."""
 
 from __future__ import annotations
 

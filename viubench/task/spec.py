@@ -13,7 +13,7 @@ from viubench.video.decode import DECODERS
 
 
 class VideoSpec(StrictModel):
-    """How every model gets the frames of this task's videos (SPEC 6: 2 fps capped at 32/48/64)."""
+    """How every model gets the frames of this task's videos (docs/benchmark.md §6: 2 fps capped at 32/48/64)."""
 
     fps: float = Field(2.0, gt=0)
     max_frames: int = Field(48, ge=1)

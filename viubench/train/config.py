@@ -1,6 +1,6 @@
 """The one training configuration, shared by the trl and verl engines.
 
-Defaults are the paper's recipe (SPEC 5): GRPO with 8 rollouts per prompt, lr 1e-6, 64 prompts per
+Defaults are the paper's recipe (docs/benchmark.md §5): GRPO with 8 rollouts per prompt, lr 1e-6, 64 prompts per
 step, low-variance KL loss with coefficient 1e-3, no entropy bonus, clip ratio 0.2, rollout
 temperature 1.0, prompts up to 8192 and responses up to 2048 tokens, one epoch, 48 frames of at
 most 256x256 (at least 128x128) pixels. A YAML file given with ``--config`` overrides any of them;
@@ -51,7 +51,7 @@ class VerlOptions(StrictModel):
 class TrainConfig(StrictModel):
     """GRPO settings; see the module docstring for the recipe they default to."""
 
-    # GRPO (SPEC 5)
+    # GRPO (docs/benchmark.md §5)
     rollouts_per_prompt: int = Field(8, ge=2, description="sampled responses per prompt (the GRPO group)")
     prompts_per_step: int = Field(64, ge=1, description="global batch: prompts per optimizer step, over all devices")
     learning_rate: float = Field(1e-6, gt=0)
@@ -68,8 +68,8 @@ class TrainConfig(StrictModel):
     max_grad_norm: float = Field(1.0, gt=0)
     seed: int = 0
     # reward (viubench.rewards)
-    reward: Literal["smooth", "strict"] = Field("smooth", description="smooth: compute_score (SPEC 5); strict: the paper's exact-match ablation")
-    # video (SPEC 2, training)
+    reward: Literal["smooth", "strict"] = Field("smooth", description="smooth: compute_score (docs/benchmark.md §5); strict: the paper's exact-match ablation")
+    # video (docs/benchmark.md §2, training)
     max_frames: int = Field(48, ge=1, description="frames per video given to the model")
     max_pixels: int = Field(256 * 256, ge=28 * 28, description="pixels per frame at most")
     min_pixels: int = Field(128 * 128, ge=28 * 28, description="pixels per frame at least")

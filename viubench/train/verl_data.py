@@ -1,4 +1,4 @@
-"""verl's training rows (SPEC 5) from a mix made by ``viubench build``.
+"""verl's training rows (docs/benchmark.md §5) from a mix made by ``viubench build``.
 
 One row per item, the layout verl's ``RLHFDataset`` reads:
 
@@ -87,7 +87,7 @@ def verl_row(sample: Sample, index: int, config: TrainConfig, split: str = "trai
 
 
 def item_indices(dataset: Path) -> dict[str, int]:
-    """Each item's stable ``index`` (SPEC 7) by id, from the dataset's items file."""
+    """Each item's stable ``index`` (docs/benchmark.md §7) by id, from the dataset's items file."""
     table = pq.read_table(dataset / ITEMS_FILE, columns=["id", "index"])
     return dict(zip(table.column("id").to_pylist(), table.column("index").to_pylist()))
 

@@ -112,7 +112,7 @@ def hydra_value(value: Any) -> str:
 
 
 def recipe_settings(config: TrainConfig, model: str, train_file: Path, val_file: Path, checkpoints: Path) -> dict[str, Any]:
-    """The recipe (SPEC 5) as verl 0.9.1 ``ppo_trainer`` settings, by dotted key."""
+    """The recipe (docs/benchmark.md §5) as verl 0.9.1 ``ppo_trainer`` settings, by dotted key."""
     actor, rollout, verl = "actor_rollout_ref.actor", "actor_rollout_ref.rollout", config.verl
     reward_path = Path(viubench.rewards.__file__).resolve()
     return {

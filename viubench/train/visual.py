@@ -1,5 +1,5 @@
 """The model inputs of one training prompt: the same chat template, frames and video metadata as the
-hf eval backend, at the training frame size (SPEC 2: at most ``max_pixels``, at least ``min_pixels``).
+hf eval backend, at the training frame size (docs/benchmark.md §2: at most ``max_pixels``, at least ``min_pixels``).
 
 Frames are resized here, each side a multiple of the model's patch-merge unit, and the processor is
 told not to resize again: Qwen2.5-VL reads its pixel limits per frame, Qwen3-VL over the whole

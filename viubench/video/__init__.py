@@ -1,1 +1,1 @@
-"""Video access: finding files, probing, frame sampling (SPEC 2) and decoding."""
+"""Video access: finding files, probing, frame sampling (docs/benchmark.md §2) and decoding."""

@@ -1,4 +1,4 @@
-"""Frame sampling of SPEC 2: 48 evenly spaced frames from the 5%-95% span, the time base, resizing.
+"""Frame sampling of docs/benchmark.md §2: 48 evenly spaced frames from the 5%-95% span, the time base, resizing.
 
 Choices where the paper is silent (documented in README):
 - the span is ``[floor(0.05 N), floor(0.95 N))`` and frame ``i`` of ``n`` is
@@ -48,7 +48,7 @@ def warped_positions(num_frames: int, frames: int, speeds: list[float] | None = 
 
 
 def sample_fps(num_frames: int, average_fps: float, frames: int) -> float:
-    """``frames / duration`` of the whole video (SPEC 2): the time base of questions and answers."""
+    """``frames / duration`` of the whole video (docs/benchmark.md §2): the time base of questions and answers."""
     duration = num_frames / average_fps
     return frames / duration
 
