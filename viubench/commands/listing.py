@@ -7,7 +7,22 @@ import argparse
 from rich.table import Table
 
 from viubench.console import stdout
-from viubench.task.registry import all_tasks
+from viubench.task.registry import Task, all_tasks
+
+
+def data_origin(task: Task) -> str:
+    """Where ``task``'s data comes from, read from its config: frames stored by ``viubench build``
+    (``video.stored``), the hub (``data.hub_id``), or only a local folder; then the config's own words."""
+    config = task.config
+    local = f"--data {config.name}=DIR"
+    if config.video.stored:
+        origin = f"a 'viubench build' dataset ({local})"
+    elif config.data.hub_id:
+        revision = f"@{config.data.hub_revision}" if config.data.hub_revision else ""
+        origin = f"hub {config.data.hub_id}{revision}, or a local copy ({local})"
+    else:
+        origin = f"local folder only ({local}; not on the hub)"
+    return f"{origin}: {config.data.description}" if config.data.description else origin
 
 
 def run_list_command(args: argparse.Namespace) -> int:
@@ -19,8 +34,7 @@ def run_list_command(args: argparse.Namespace) -> int:
     for name, task in sorted(all_tasks().items()):
         spec = task.config.video
         video = "stored frames, exact" if spec.stored else f"{spec.fps:g} fps, <= {spec.max_frames} frames, <= {spec.max_pixels} px, {spec.decoder}"
-        data = task.config.data.hub_id or "viubench build"
-        table.add_row(name, task.config.kind, task.config.domain, task.config.metric, video, data)
+        table.add_row(name, task.config.kind, task.config.domain, task.config.metric, video, data_origin(task))
     stdout.print(table)
     return 0
 

@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw, ImageFont
 from viubench.console import stdout
 from viubench.dataset.store import ITEMS_FILE, read_items
 from viubench.errors import UserError
+from viubench.paths import inside
 
 THUMB_WIDTH = 200
 COLUMNS = 8
@@ -25,8 +26,22 @@ def load_item(dataset: Path, item_id: str) -> dict[str, Any]:
     table = read_items(dataset)
     rows = table.filter(pc.equal(table["id"], item_id)).to_pylist()
     if not rows:
-        raise UserError(f"no item {item_id!r} in {dataset} (ids look like {table['id'][0].as_py()})")
+        example = f" (ids look like {table['id'][0].as_py()})" if table.num_rows else " (it holds no items)"
+        raise UserError(f"no item {item_id!r} in {dataset}{example}")
     return rows[0]
+
+
+def frame_image(dataset: Path, item_id: str, name: str) -> Image.Image:
+    """One stored frame of ``item_id``, read only from inside ``dataset`` (the way eval reads it)."""
+    try:
+        path = inside(dataset, name)
+    except ValueError:
+        raise UserError(f"{item_id}: frame path {name!r} escapes the dataset folder {dataset} (refused)") from None
+    try:
+        with Image.open(path) as image:
+            return image.convert("RGB")
+    except (OSError, ValueError, Image.DecompressionBombError) as error:
+        raise UserError(f"{item_id}: cannot read frame {name!r} in {dataset} ({type(error).__name__}); 'viubench verify' checks a dataset") from None
 
 
 def contact_sheet(dataset: Path, item: dict[str, Any]) -> Image.Image:
@@ -38,7 +53,7 @@ def contact_sheet(dataset: Path, item: dict[str, Any]) -> Image.Image:
         label = f"Clip {k + 1}" if len(item["videos"]) > 1 else None
         frames = []
         for position, (name, stamp) in enumerate(zip(video["frames"], video["timestamps"])):
-            image = Image.open(dataset / name).convert("RGB")
+            image = frame_image(dataset, item["id"], name)
             image.thumbnail((THUMB_WIDTH, THUMB_WIDTH))
             provenance = by_frame[(k, position)]
             marked = provenance["perturbation"] is not None

@@ -7,7 +7,7 @@ import argparse
 from viubench.console import console
 from viubench.errors import UserError
 from viubench.report.build import ReportOptions, build_report
-from viubench.report.render import write
+from viubench.report.render import page_samples, write
 
 
 def run_report_command(args: argparse.Namespace) -> int:
@@ -16,7 +16,8 @@ def run_report_command(args: argparse.Namespace) -> int:
     options = ReportOptions(baseline=args.baseline, reference=args.reference == "paper", samples_per_task=args.samples_per_task)
     report = build_report(args.run_dirs, options)
     if args.html:
-        write("report.html.j2", {"report": report}, args.html)
+        page = {**report, "samples": page_samples(report["samples"], args.html)}
+        write("report.html.j2", {"report": page}, args.html)
         console.print(f"wrote {args.html}", markup=False)
     if args.md:
         write("report.md.j2", {"report": report}, args.md)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from viubench.runner.table import ABBREVIATIONS
 from viubench.train.checkpoint import read_meta
 
 GROUNDING_KEYS = ("miou", "r@0.3", "r@0.5", "r@0.7")
+VIUBENCH_GROUPS = ("Counting", "Grounding", "Jigsaw")  # task averages (mean of the task's subtypes)
 
 
 @dataclass
@@ -104,6 +106,7 @@ def build_report(run_dirs: list[Path], options: ReportOptions) -> dict[str, Any]
         "baseline": baseline.label if baseline else None,
         "runs": [{"label": r.label, "model": r.model, "run_id": r.run_id, "path": str(r.path), "status": r.manifest.get("status"), "frames": r.frames} for r in runs],
         "warnings": protocol_warnings(runs, tasks),
+        "published": bool(published),
     }
     if "viubench" in tasks or published:
         columns = [c for c in VIUBENCH_COLUMNS]
@@ -113,12 +116,12 @@ def build_report(run_dirs: list[Path], options: ReportOptions) -> dict[str, Any]
             if result is None:
                 continue
             cells = [_cell(run, "viubench", result, c, baseline, True) for c in columns]
-            groups = {g: result["groups"].get(g, {}).get("score") for g in ("Counting", "Grounding", "Jigsaw")}
+            groups = {g: (result.get("groups") or {}).get(g, {}).get("score") for g in VIUBENCH_GROUPS}
             rows.append({"label": run.label, "published": False, "cells": cells, "groups": groups, "overall": _cell(run, "viubench", result, None, baseline, True)})
         for row in published:
             cells = [_published(row, "viubench", c) for c in columns]
             rows.append({"label": row["label"], "published": True, "cells": cells, "groups": {}, "overall": _published(row, "viubench", None)})
-        report["viubench"] = {"columns": [ABBREVIATIONS[c] for c in columns], "keys": columns, "rows": rows}
+        report["viubench"] = {"columns": [ABBREVIATIONS[c] for c in columns], "keys": columns, "groups": list(VIUBENCH_GROUPS), "rows": rows}
     report["domains"] = domain_tables(runs, tasks, published, baseline)
     report["grounding"] = grounding_tables(runs, tasks)
     report["charts"] = chart_svgs(runs)
@@ -207,15 +210,32 @@ def protocol_warnings(runs: list[RunView], tasks: list[str]) -> list[str]:
     return warnings
 
 
-def _thumbnail(path: str) -> str | None:
+def _thumbnail(path: Path) -> str | None:
     try:
         with Image.open(path) as image:
             image.thumbnail((120, 120))
             buffer = io.BytesIO()
             image.convert("RGB").save(buffer, "JPEG", quality=70)
-    except OSError:
+    except (OSError, ValueError, Image.DecompressionBombError):
         return None
     return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def preview_images(run: RunView, task: str, frames: Any) -> dict[str, Any]:
+    """Thumbnails of up to four of a record's preview frames, read only from the run's media root
+    (``RunView.media_file``); ``previews_unavailable`` counts those refused or unreadable (the page
+    shows "preview unavailable" for them)."""
+    wanted = frames[:4] if isinstance(frames, list) else []
+    files = [run.media_file(task, frame) if isinstance(frame, str) else None for frame in wanted]
+    images = [image for image in (_thumbnail(path) for path in files if path is not None) if image]
+    return {"previews": images, "previews_unavailable": len(wanted) - len(images)}
+
+
+def _text(value: Any) -> str | None:
+    """A journal field as text for the page (None stays None; anything else that is not text as JSON)."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
 
 
 def sample_browser(runs: list[RunView], tasks: list[str], options: ReportOptions) -> list[dict[str, Any]]:
@@ -226,12 +246,17 @@ def sample_browser(runs: list[RunView], tasks: list[str], options: ReportOptions
             if task not in run.results:
                 continue
             for record in run.records(task, options.samples_per_task):
-                previews = [p for p in (_thumbnail(f) for f in (record.get("previews") or [])[:4]) if p] if options.previews else []
+                if not isinstance(record, dict):
+                    continue
+                error = record.get("error")
+                score = record.get("score")
+                score = score if isinstance(score, (int, float)) and not isinstance(score, bool) else None
                 samples.append({
-                    "run": run.label, "task": task, "subtask": record["subtask"], "id": record["id"],
-                    "question": record.get("question") or "", "response": record.get("response"),
-                    "extracted": record.get("extracted"), "target": record.get("target"),
-                    "score": record.get("score"), "correct": (record.get("score") or 0) >= 0.999 and not record.get("error"),
-                    "error": (record.get("error") or {}).get("message"), "previews": previews,
+                    "run": run.label, "task": task, "subtask": _text(record.get("subtask")), "id": _text(record.get("id")),
+                    "question": _text(record.get("question")) or "", "response": _text(record.get("response")),
+                    "extracted": _text(record.get("extracted")), "target": _text(record.get("target")),
+                    "score": score, "correct": (score or 0) >= 0.999 and not error,
+                    "error": _text(error.get("message") if isinstance(error, dict) else error),
+                    **(preview_images(run, task, record.get("previews")) if options.previews else {"previews": [], "previews_unavailable": 0}),
                 })
     return samples

@@ -1,9 +1,12 @@
-"""Inline SVG charts (no scripts, no network): grouped bars and score-against-frames lines."""
+"""Inline SVG charts (no scripts, no network): grouped bars and score-against-frames lines. The legend
+shows every series' full label, one per line, wrapped inside the chart's width."""
 
 from __future__ import annotations
 
 from html import escape
 
+LEGEND_LINE = 15  # px between legend lines (font-size 11)
+LEGEND_CHAR = 6.6  # px: a generous width of one character at font-size 11, for wrapping
 PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
 
 
@@ -13,7 +16,8 @@ def grouped_bars(categories: list[str], series: dict[str, list[float | None]], t
     plot_w, plot_h = width - left - 10, height - bottom - top
     group_w = plot_w / max(1, len(categories))
     bar_w = max(2.0, (group_w - 10) / max(1, len(series)))
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height + 20 * ((len(series) + 3) // 4)}" role="img" aria-label="{escape(title)}">']
+    legend, legend_h = _legend(list(series), left, top + plot_h + 26, width - left - 10)
+    parts = [_open(width, top + plot_h + 26 + legend_h + 6, title)]
     parts.append(f'<text x="{left}" y="18" font-size="13" font-weight="bold">{escape(title)}</text>')
     for tick in range(0, 101, 25):
         y = top + plot_h * (1 - tick / 100)
@@ -31,7 +35,7 @@ def grouped_bars(categories: list[str], series: dict[str, list[float | None]], t
                 f"<title>{escape(name)} / {escape(category)}: {value:.1f}</title></rect>"
             )
         parts.append(f'<text x="{x0 + group_w / 2 - 5:.1f}" y="{top + plot_h + 14}" font-size="10" text-anchor="middle">{escape(category)}</text>')
-    parts.append(_legend(list(series), left, height))
+    parts.append(legend)
     parts.append("</svg>")
     return "".join(parts)
 
@@ -42,7 +46,8 @@ def lines(xs: list[int], series: dict[str, list[float | None]], title: str, x_la
     plot_w, plot_h = width - left - 20, height - bottom - top
     span = max(1, max(xs) - min(xs))
     position = lambda x: left + plot_w * (x - min(xs)) / span  # noqa: E731
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height + 20 * ((len(series) + 3) // 4)}" role="img" aria-label="{escape(title)}">']
+    legend, legend_h = _legend(list(series), left, top + plot_h + 42, width - left - 20)
+    parts = [_open(width, top + plot_h + 42 + legend_h + 6, title)]
     parts.append(f'<text x="{left}" y="18" font-size="13" font-weight="bold">{escape(title)}</text>')
     for tick in range(0, 101, 25):
         y = top + plot_h * (1 - tick / 100)
@@ -57,14 +62,41 @@ def lines(xs: list[int], series: dict[str, list[float | None]], title: str, x_la
             parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in points)}"/>')
         for x, y in points:
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}"><title>{escape(name)}</title></circle>')
-    parts.append(_legend(list(series), left, height))
+    parts.append(legend)
     parts.append("</svg>")
     return "".join(parts)
 
 
-def _legend(names: list[str], left: int, top: int) -> str:
-    items = []
+def _open(width: int, height: int, title: str) -> str:
+    """The ``<svg>`` tag: a viewBox, so the page can scale the chart down to its width."""
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{escape(title)}">'
+    )
+
+
+def _legend(names: list[str], left: int, top: int, width: int) -> tuple[str, int]:
+    """One swatch and full label per series from ``top`` down (long labels wrap); the SVG and its height."""
+    per_line = max(8, int((width - 14) / LEGEND_CHAR))
+    items, y = [], top
     for i, name in enumerate(names):
-        x, y = left + (i % 4) * 150, top - 25 + 20 * (i // 4)
-        items.append(f'<rect x="{x}" y="{y}" width="10" height="10" fill="{PALETTE[i % len(PALETTE)]}"/><text x="{x + 14}" y="{y + 9}" font-size="11">{escape(name[:22])}</text>')
-    return "".join(items)
+        chunks = wrap_label(name, per_line)
+        spans = "".join(f'<tspan x="{left + 14}" dy="{0 if k == 0 else LEGEND_LINE}">{escape(chunk)}</tspan>' for k, chunk in enumerate(chunks))
+        items.append(
+            f'<rect x="{left}" y="{y}" width="10" height="10" fill="{PALETTE[i % len(PALETTE)]}"/>'
+            f'<text class="legend" x="{left + 14}" y="{y + 9}" font-size="11">{spans}</text>'
+        )
+        y += LEGEND_LINE * len(chunks) + 3
+    return "".join(items), y - top
+
+
+def wrap_label(text: str, width: int) -> list[str]:
+    """``text`` cut into pieces of at most ``width`` characters that join back to exactly ``text``;
+    a piece ends after a space, slash, dash, underscore or colon where one is near its end."""
+    pieces = []
+    while len(text) > width:
+        cut = max(text.rfind(mark, width // 2, width) for mark in " /-_:")
+        cut = width if cut < 0 else cut + 1
+        pieces.append(text[:cut])
+        text = text[cut:]
+    return [piece for piece in pieces + [text] if piece] or [""]

@@ -1,4 +1,5 @@
-"""The paper's published figures (SPEC 4 Table 1 and SPEC 6), shown as published rows, not runs."""
+"""The published figures of the VideoSSR paper (arXiv 2511.06281): Table 1 (VIUBench) and the downstream
+results at 48 frames, shown as published rows, not runs."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ VIUBENCH_TABLE1 = {
     "VideoSSR-8B": [29.0, 24.6, 88.7, 89.0, 94.4, 67.8, 41.0, 24.3, 8.0, 51.9],
 }
 
-# SPEC 6: Qwen3-VL-8B-Instruct -> VideoSSR-8B at 48 frames, by viubench task name, with the domain.
+# The paper's downstream results, Qwen3-VL-8B-Instruct -> VideoSSR-8B at 48 frames, by viubench task name, with the domain.
 DOWNSTREAM = {
     "mvbench": ("General video QA", "MVBench", 67.6, 68.8),
     "tempcompass": ("General video QA", "TempCompass", 74.8, 75.8),

@@ -1,4 +1,5 @@
-"""Run directories as the report reads them: label, protocol per task, results, per-sample scores."""
+"""Run directories as the report reads them: label, protocol per task, results, per-sample scores,
+and the one folder a task's preview frames may be read from."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from viubench.dataset.store import ITEMS_FILE
 from viubench.errors import UserError
+from viubench.paths import inside
 from viubench.runner.rundir import MANIFEST, RESULTS, SAMPLES, read_journal
 
 
@@ -20,6 +23,7 @@ class RunView:
     results: dict[str, Any]
     label: str = ""
     _scores: dict[str, dict[str, tuple[str, float]]] = field(default_factory=dict)
+    _items_hashes: dict[Path, str | None] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> "RunView":
@@ -78,6 +82,41 @@ class RunView:
     @cached_property
     def tasks(self) -> list[str]:
         return list(self.results)
+
+    def media_file(self, task: str, frame: str) -> Path | None:
+        """``frame`` (a preview path from the journal) if it lies inside ``task``'s media root, else None.
+
+        The media root is the data folder the run recorded: ``--data TASK=DIR`` (kept resolved in the
+        config), else the dataset folder the task reported (``dataset_dir``, e.g. the default VIUBench
+        built into the cache); for runs that recorded neither, the dataset folder above ``frame`` whose
+        items file has the SHA-256 the run recorded. Where the run recorded that hash the folder must
+        still match it, so a rebuilt or unrelated folder lends no images. A path that is absolute
+        elsewhere, climbs out with ``..`` or follows a symlink out is refused."""
+        dataset = (self.manifest.get("tasks", {}).get(task) or {}).get("dataset") or {}
+        expected = dataset.get("dataset_items_sha256")
+        recorded = (self.manifest.get("config", {}).get("data") or {}).get(task) or dataset.get("dataset_dir")
+        root = None
+        if recorded:
+            if expected is None or self._items_sha256(Path(recorded)) == expected:
+                root = Path(recorded)
+        elif expected is not None:
+            root = next((folder for folder in Path(frame).parents if self._items_sha256(folder) == expected), None)
+        if root is None:
+            return None
+        try:
+            return inside(root, frame)
+        except ValueError:
+            return None
+
+    def _items_sha256(self, folder: Path) -> str | None:
+        """SHA-256 of a dataset folder's items file (None where there is none), read once per folder."""
+        if folder not in self._items_hashes:
+            items = folder / ITEMS_FILE
+            try:
+                self._items_hashes[folder] = hashlib.sha256(items.read_bytes()).hexdigest() if items.is_file() else None
+            except OSError:
+                self._items_hashes[folder] = None
+        return self._items_hashes[folder]
 
 
 def label_runs(runs: list[RunView]) -> None:
