@@ -1,4 +1,4 @@
-"""VIUBench (SPEC 4): the nine scored subtypes of a dataset made by ``viubench build``.
+"""VIUBench (docs/benchmark.md §4): the nine scored subtypes of a dataset made by ``viubench build``.
 
 Data: ``--data viubench=DIR`` (a dataset folder), or by default a VIUBench built once from the sample
 clips into the cache and reused. With ``--limit N`` the items are taken round-robin over the subtypes
@@ -24,7 +24,7 @@ from viubench.paths import cache_root, inside
 from viubench.pretext.prompts import SYSTEM_PROMPT
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample, VideoRef, parts_from_template, user_turn
-from viubench.task.spec import TaskConfig, VideoSpec
+from viubench.task.spec import DataSource, TaskConfig, VideoSpec
 
 SUBTYPES = [c.subtype() for c in viubench_mix().components]
 PER_SUBTYPE = 300
@@ -35,8 +35,9 @@ CONFIG = TaskConfig(
     name="viubench",
     kind="viubench",
     domain="Intrinsic",
-    metric="SPEC 4 score (grounding mIoU, counting per-type exact, jigsaw exact); overall = mean of 9 subtypes",
+    metric="VIUBench score (grounding mIoU, counting per-type exact, jigsaw exact); overall = mean of 9 subtypes (docs/benchmark.md §4)",
     description="Video Intrinsic Understanding Benchmark: anomaly grounding, object counting, temporal jigsaw",
+    data=DataSource(description="a folder made by 'viubench build viubench'; by default built once from the sample clips into the cache"),
     video=VideoSpec(stored=True, max_frames=48),
     system=SYSTEM_PROMPT,
     prompt="{prompt}",

