@@ -1,21 +1,31 @@
-"""The openai backend against a loopback OpenAI-compatible server with injected faults."""
+"""The openai backend against a loopback OpenAI-compatible server with injected faults, and what its
+requests' bytes can tell about an answer."""
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, Iterator
 
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
+from PIL import Image
 
 from fake_openai import FakeOpenAI
+from test_leaks import jpeg_header, solve
 from viubench.backends.base import GenerationConfig, Request
-from viubench.backends.openai_api import OpenAIBackend, OpenAIConfig, chat_messages, encode_frame
+from viubench.backends.openai_api import QUALITIES, OpenAIBackend, OpenAIConfig, chat_messages, encode_clip, encode_frames, jpeg_bytes
+from viubench.dataset.build import build_dataset
+from viubench.dataset.mix import Mix, viubench_mix
+from viubench.runner.engine import decode_sample
 from viubench.runner.media import DecodedVideo
-from viubench.task.registry import all_tasks
+from viubench.task.registry import TaskContext, all_tasks
 from viubench.task.sample import AnswerFormat, Message, Part
 
 SECRET = "sk-test-5ecret-never-logged"
@@ -94,9 +104,122 @@ def test_concurrency_is_capped() -> None:
     assert server.peak_active == 3
 
 
-def test_frames_are_encoded_within_the_size_budget() -> None:
-    noise = np.random.default_rng(0).integers(0, 256, (512, 512, 3), dtype=np.uint8)
-    assert len(encode_frame(noise, 20_000, 768)) <= 20_000
+def _smooth(seed: int, size: int = 192) -> np.ndarray:
+    ramp = np.linspace(0, 255, size, dtype=np.float32)
+    frame = np.stack([np.add.outer(ramp, ramp) / 2, np.add.outer(ramp, ramp[::-1]) / 2, np.full((size, size), 40.0 + seed)], axis=-1)
+    return frame.astype(np.uint8)
+
+
+def _noisy(size: int = 192) -> np.ndarray:
+    return np.random.default_rng(0).integers(0, 256, (size, size, 3), dtype=np.uint8)
+
+
+def test_one_large_frame_lowers_the_quality_of_every_frame_of_the_request() -> None:
+    frames = [_smooth(k) for k in range(5)] + [_noisy()]
+    budget = len(jpeg_bytes(Image.fromarray(frames[-1]), 70)) + 1  # the noisy frame fits from quality 70 down
+    encoded = encode_frames(frames, budget, 768)
+    assert encoded.quality == 70 and encoded.scale == 1.0
+    assert all(len(jpeg) <= budget for jpeg in encoded.jpegs)
+    assert len({jpeg_header(jpeg).setting() for jpeg in encoded.jpegs}) == 1  # the smooth frames too
+    alone = encode_frames(frames[:5], budget, 768)
+    assert alone.quality == QUALITIES[0]  # without the noisy frame they would all go at the top quality
+
+
+def test_when_no_quality_fits_every_frame_shrinks_by_one_factor() -> None:
+    frames = [_smooth(0, 256), _noisy(256), _smooth(1, 256)]
+    budget = len(jpeg_bytes(Image.fromarray(frames[1]), QUALITIES[-1])) // 2
+    encoded = encode_frames(frames, budget, 768)
+    assert encoded.scale < 1.0 and all(len(jpeg) <= budget for jpeg in encoded.jpegs)
+    headers = [jpeg_header(jpeg) for jpeg in encoded.jpegs]
+    assert len({(h.width, h.height) for h in headers}) == 1 and len({h.setting() for h in headers}) == 1
+    # the longest side is capped by one factor too
+    assert {(h.width, h.height) for h in map(jpeg_header, encode_frames(frames, 10**7, 128).jpegs)} == {(128, 128)}
+
+
+def test_a_clip_has_one_keyframe_whatever_happens_in_it() -> None:
+    """x264 would put keyframes (sharper frames) at a perturbed segment's cuts: the answer, visibly."""
+    import av
+
+    frames = np.stack([np.roll(_noisy(96), 3 * i, axis=1) for i in range(24)])
+    frames[8:14] = 255 - frames[8:14]  # an inverted segment: two scene cuts
+    video = DecodedVideo(frames, [0.5 * i for i in range(24)], 2.0, list(range(24)), 2.0, 24)
+    with av.open(io.BytesIO(encode_clip(video))) as container:
+        keyframes = [packet.is_keyframe for packet in container.demux(video=0) if packet.size]
+    assert len(keyframes) == 24 and keyframes == [True] + [False] * 23
+
+
+LEAK_GROUNDING = ("ChannelSwap", "Rotate180", "ZoomOut", "Mirror", "Shuffle", "Noise")
+LEAK_PER_SUBTYPE = 6
+
+
+@pytest.fixture(scope="module")
+def leak_viubench(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """VIUBench's grounding and jigsaw subtypes, plus Noise, from the sample clips."""
+    data = viubench_mix(LEAK_PER_SUBTYPE).model_dump(mode="json")
+    data["components"] = [c for c in data["components"] if c["task"] == "jigsaw"]
+    data["components"] += [{"task": "grounding", "perturbation": p, "count": LEAK_PER_SUBTYPE} for p in LEAK_GROUNDING]
+    out = tmp_path_factory.mktemp("leaks") / "ds"
+    build_dataset(Mix.model_validate(data), out, None, seed=5, workers=2)
+    return out
+
+
+def sent_frames(body: dict[str, Any]) -> list[list[tuple[str, bytes]]]:
+    """The frames of a request body, per video, in the order they were sent: (timestamp text, JPEG)."""
+    videos: list[list[tuple[str, bytes]]] = []
+    stamp = ""
+    for message in body["messages"]:
+        for part in message["content"] if isinstance(message["content"], list) else []:
+            if part["type"] == "text" and part["text"].startswith("(a video given as"):
+                videos.append([])
+            elif part["type"] == "text":
+                stamp = part["text"]
+            elif part["type"] == "image_url":
+                videos[-1].append((stamp, base64.b64decode(part["image_url"]["url"].split(",", 1)[1])))
+    return videos
+
+
+def sent_through_backend(dataset: Path, backend_class: type = OpenAIBackend, **options: object) -> Iterator[tuple[dict, list[list[tuple[str, bytes]]]]]:
+    """Each item of ``dataset`` as the eval pipeline makes it a request, and the JPEGs the server received."""
+    task = all_tasks()["viubench"]
+    rows = {row["id"]: row for row in pq.read_table(dataset / "items.parquet").to_pylist()}
+    context = TaskContext(data_dir=dataset, video=task.config.video, limit=None, seed=0)
+    with FakeOpenAI() as server:
+        config = OpenAIConfig(model="test-model", base_url=server.base_url, api_key_env="VIUBENCH_TEST_KEY", **options)
+        api = backend_class(config)
+        try:
+            for sample in task.load(context):
+                media = decode_sample(sample, task.config.video)
+                assert isinstance(media, list), media
+                [response] = api.generate([Request(sample.id, sample.messages, media, GenerationConfig(max_new_tokens=8), sample.answer_format)])
+                assert response.text == "A"
+                yield rows[sample.id], sent_frames(server.log.pop()["body"])  # one request at a time: the last one
+        finally:
+            api.close()
+
+
+@pytest.mark.parametrize("frame_max_bytes", [OpenAIConfig.model_fields["frame_max_bytes"].default, 60_000])
+def test_the_bytes_sent_carry_no_answer(leak_viubench: Path, frame_max_bytes: int) -> None:
+    """A solver reading only the request bodies (JPEG tables, headers, dimensions, order) does no better
+    than a guess that ignores them. A JPEG's size is its content's, like its pixels, and is not read."""
+    top_tables = [p for m, p in jpeg_header(jpeg_bytes(Image.new("RGB", (16, 16)), QUALITIES[0])).segments if m == 0xDB]
+    items, lowered = [], 0
+    for row, sent in sent_through_backend(leak_viubench, frame_max_bytes=frame_max_bytes):
+        # sent in display order, each frame after its time in the item's time base, and nothing else
+        assert [[stamp for stamp, _ in video] for video in sent] == [[f"{t:.1f}s:" for t in v["timestamps"]] for v in row["videos"]]
+        videos = [[jpeg for _, jpeg in video] for video in sent]
+        headers = [jpeg_header(jpeg) for video in videos for jpeg in video]
+        assert len({h.setting() for h in headers}) == 1, f"{row['id']}: frames sent with different settings"
+        assert len({(h.width, h.height) for h in headers}) == 1, f"{row['id']}: frames sent at different scales"
+        assert all(len(jpeg) <= frame_max_bytes for video in videos for jpeg in video)
+        lowered += [p for m, p in headers[0].segments if m == 0xDB] != top_tables
+        items.append((row, [[jpeg_header(jpeg).features() for jpeg in video] for video in videos]))
+    if frame_max_bytes < 100_000:
+        assert lowered >= len(items) // 4  # the case where many requests must go below the top quality
+    scores = solve(items)
+    assert set(scores.grounding) == {f"grounding_{p.lower()}" for p in LEAK_GROUNDING}
+    for subtype, miou in scores.grounding.items():
+        assert miou <= scores.blind[subtype], (subtype, miou, scores.blind[subtype])
+    assert scores.jigsaw_items == 2 * LEAK_PER_SUBTYPE and scores.jigsaw_hits <= 1
 
 
 def test_video_url_mode_sends_one_clip() -> None:

@@ -1,8 +1,9 @@
 """API models through the OpenAI SDK: OpenAI, any OpenAI-compatible server, ``vllm serve``.
 
-Async with a concurrency cap. A video goes as its frames (JPEG data URLs within a size budget), each
-preceded by its timestamp in text, or, with ``video_mode: video_url``, as one H.264 clip data URL
-with its frame rate stated (for servers that take video, like vLLM). The SDK's own retries are off:
+Async with a concurrency cap. A video goes as its frames (JPEG data URLs within a size budget, every
+frame of a request at one quality and scale), each preceded by its timestamp in text, or, with
+``video_mode: video_url``, as one H.264 clip data URL (constant quantiser, one keyframe) with its
+frame rate stated (for servers that take video, like vLLM). The SDK's own retries are off:
 ``viubench.backends.retry`` owns the loop; this module only classifies errors. The API key is read
 from the environment variable named by ``api_key_env`` and never written anywhere.
 """
@@ -17,6 +18,7 @@ import os
 import random
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -38,25 +40,82 @@ class OpenAIConfig(StrictModel):
     timeout: float = Field(120.0, gt=0, description="seconds per attempt")
     max_attempts: int = Field(6, ge=1)
     video_mode: Literal["frames", "video_url"] = "frames"
-    frame_max_bytes: int = Field(150_000, ge=5_000, description="size budget of one encoded frame")
-    frame_max_side: int = Field(768, ge=64)
+    frame_max_bytes: int = Field(150_000, ge=5_000, description="size budget of one encoded frame; all frames of a request share the one quality (or scale) at which the largest fits")
+    frame_max_side: int = Field(768, ge=64, description="longest side of a sent frame; all frames of a request are scaled by one factor")
     max_tokens_field: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
 
 
-def encode_frame(frame: np.ndarray, max_bytes: int, max_side: int) -> bytes:
-    """JPEG of ``frame`` no larger than ``max_bytes``: lower quality first, then smaller sides."""
-    image = Image.fromarray(frame)
-    if max(image.size) > max_side:
-        image.thumbnail((max_side, max_side))
+QUALITIES = (90, 80, 70, 60, 50)  # the JPEG quality ladder, tried from the top
+SUBSAMPLING = "4:2:0"
+SHRINK = 0.8  # when no quality fits, every frame is scaled by this factor and the ladder tried again
+MIN_SIDE = 32
+# H.264 for video_url mode with one setting for every frame: constant quantiser, no B-frames, and one
+# keyframe at the start. By default x264 puts keyframes at scene cuts, which a perturbed segment is:
+# its keyframes (sharper than their neighbours) would mark the answer.
+X264_PARAMS = "keyint=infinite:min-keyint=infinite:scenecut=0:bframes=0:qp=23"
+
+
+@dataclass(frozen=True)
+class EncodedFrames:
+    """The JPEGs of every frame of one request, all made with one ``quality`` at one ``scale``."""
+
+    quality: int
+    scale: float  # the factor applied to every frame's sides (1.0: sent at their own size)
+    jpegs: list[bytes]
+
+
+def jpeg_bytes(image: Image.Image, quality: int) -> bytes:
+    """``image`` as a baseline JPEG with the standard tables at ``quality``, 4:2:0, no metadata."""
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality, subsampling=SUBSAMPLING, optimize=False, progressive=False)
+    return buffer.getvalue()
+
+
+def encode_frames(frames: list[np.ndarray], max_bytes: int, max_side: int) -> EncodedFrames:
+    """All ``frames`` of one request with one setting, each within ``max_bytes`` where possible.
+
+    The setting is the highest quality of the ladder at which the largest frame fits, at the scale
+    that brings the longest side of any frame to ``max_side``; if none fits, every frame is shrunk
+    by the same factor and the ladder tried again (down to sides of ``MIN_SIDE``, then the lowest
+    quality is sent even if over budget). Never one frame alone: a frame re-encoded on its own
+    (a noisy, perturbed one is larger) would stand out from its neighbours by its quality.
+    """
+    if not frames:
+        return EncodedFrames(QUALITIES[0], 1.0, [])
+    scale = min(1.0, max_side / max(max(frame.shape[:2]) for frame in frames))
     while True:
-        for quality in (90, 80, 70, 60, 50):
-            buffer = io.BytesIO()
-            image.save(buffer, "JPEG", quality=quality)
-            if buffer.tell() <= max_bytes:
-                return buffer.getvalue()
-        if min(image.size) <= 32:
-            return buffer.getvalue()
-        image = image.resize((max(1, int(image.width * 0.8)), max(1, int(image.height * 0.8))))
+        images = [_scaled(Image.fromarray(frame), scale) for frame in frames]
+        encoded = _best_quality(images, max_bytes)
+        if encoded is not None:
+            return EncodedFrames(encoded[0], scale, encoded[1])
+        if min(min(image.size) for image in images) * SHRINK < MIN_SIDE:
+            return EncodedFrames(QUALITIES[-1], scale, [jpeg_bytes(image, QUALITIES[-1]) for image in images])
+        scale *= SHRINK
+
+
+def _scaled(image: Image.Image, scale: float) -> Image.Image:
+    if scale == 1.0:
+        return image
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    return image.resize(size, Image.Resampling.BICUBIC)
+
+
+def _best_quality(images: list[Image.Image], max_bytes: int) -> tuple[int, list[bytes]] | None:
+    """The highest quality at which every image fits ``max_bytes``, with the images at it (or None)."""
+    top = [jpeg_bytes(image, QUALITIES[0]) for image in images]
+    if max(map(len, top)) <= max_bytes:
+        return QUALITIES[0], top
+    largest_first = sorted(range(len(images)), key=lambda i: -len(top[i]))  # a miss shows up at once
+    for quality in QUALITIES[1:]:
+        encoded: dict[int, bytes] = {}
+        for i in largest_first:
+            data = jpeg_bytes(images[i], quality)
+            if len(data) > max_bytes:
+                break
+            encoded[i] = data
+        else:
+            return quality, [encoded[i] for i in range(len(images))]
+    return None
 
 
 def encode_clip(video: DecodedVideo) -> bytes:
@@ -66,7 +125,7 @@ def encode_clip(video: DecodedVideo) -> bytes:
     buffer = io.BytesIO()
     height, width = video.frames.shape[1:3]
     with av.open(buffer, "w", format="mp4") as container:
-        stream = container.add_stream("libx264", rate=max(1, round(video.fps)))
+        stream = container.add_stream("libx264", rate=max(1, round(video.fps)), options={"x264-params": X264_PARAMS})
         stream.width, stream.height = width - width % 2, height - height % 2
         stream.pix_fmt = "yuv420p"
         for frame in video.frames:
@@ -82,21 +141,34 @@ def _data_url(mime: str, data: bytes) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode()}"
 
 
-def video_content(video: DecodedVideo, config: OpenAIConfig) -> list[dict[str, Any]]:
+def video_contents(videos: list[DecodedVideo], config: OpenAIConfig) -> list[list[dict[str, Any]]]:
+    """The message parts of each video of one request: a clip, or its frames each after its timestamp.
+
+    In frames mode every frame of every video (all clips of a jigsaw item) is encoded with one setting.
+    """
     if config.video_mode == "video_url":
-        note = f"(a video of {len(video.frames)} frames at {video.fps:.2f} frames per second, from {video.timestamps[0]:.1f}s to {video.timestamps[-1]:.1f}s)"
-        return [{"type": "video_url", "video_url": {"url": _data_url("video/mp4", encode_clip(video))}}, {"type": "text", "text": note}]
-    parts: list[dict[str, Any]] = [{"type": "text", "text": f"(a video given as {len(video.frames)} frames, each after its timestamp)"}]
-    for stamp, frame in zip(video.timestamps, video.frames):
-        parts.append({"type": "text", "text": f"{stamp:.1f}s:"})
-        jpeg = encode_frame(frame, config.frame_max_bytes, config.frame_max_side)
-        parts.append({"type": "image_url", "image_url": {"url": _data_url("image/jpeg", jpeg)}})
-    return parts
+        return [_clip_parts(video) for video in videos]
+    encoded = encode_frames([frame for video in videos for frame in video.frames], config.frame_max_bytes, config.frame_max_side)
+    contents, cursor = [], 0
+    for video in videos:
+        jpegs = encoded.jpegs[cursor : cursor + len(video.frames)]
+        cursor += len(video.frames)
+        parts: list[dict[str, Any]] = [{"type": "text", "text": f"(a video given as {len(video.frames)} frames, each after its timestamp)"}]
+        for stamp, jpeg in zip(video.timestamps, jpegs):
+            parts.append({"type": "text", "text": f"{stamp:.1f}s:"})
+            parts.append({"type": "image_url", "image_url": {"url": _data_url("image/jpeg", jpeg)}})
+        contents.append(parts)
+    return contents
+
+
+def _clip_parts(video: DecodedVideo) -> list[dict[str, Any]]:
+    note = f"(a video of {len(video.frames)} frames at {video.fps:.2f} frames per second, from {video.timestamps[0]:.1f}s to {video.timestamps[-1]:.1f}s)"
+    return [{"type": "video_url", "video_url": {"url": _data_url("video/mp4", encode_clip(video))}}, {"type": "text", "text": note}]
 
 
 def chat_messages(request: Request, config: OpenAIConfig) -> list[dict[str, Any]]:
     """The request as chat messages; each video part becomes frames with timestamps (or a clip)."""
-    videos = iter(request.videos)
+    videos = iter(video_contents(request.videos, config))
     messages = []
     for message in request.messages:
         if message.role == "system":
@@ -107,7 +179,7 @@ def chat_messages(request: Request, config: OpenAIConfig) -> list[dict[str, Any]
             if part.type == "text":
                 content.append({"type": "text", "text": part.text or ""})
             else:
-                content.extend(video_content(next(videos), config))
+                content.extend(next(videos))
         messages.append({"role": message.role, "content": content})
     return messages
 

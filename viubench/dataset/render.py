@@ -12,7 +12,7 @@ import numpy as np
 
 from viubench.dataset.mix import CountingComponent, GroundingComponent, JigsawComponent, Mix
 from viubench.dataset.plan import ItemPlan
-from viubench.dataset.store import MEDIA_DIR, PARAM_KEYS, STATE_DIR, encode_frames, write_encoded, write_json_atomic
+from viubench.dataset.store import MEDIA_DIR, PARAM_KEYS, STATE_DIR, encode_frame, write_encoded, write_json_atomic
 from viubench.errors import VideoError
 from viubench.pretext.content import ItemContent, SourceVideo
 from viubench.pretext.counting import PlacementError, generate_counting
@@ -97,12 +97,11 @@ def render_item(plan: ItemPlan, mix: Mix, out: Path, fetch: FrameCache) -> ItemO
     digest = hashlib.sha256()
     videos = []
     fps = plan.source.fps(mix.frames.frames)
-    # all frames of an item, every clip included, share one encoding and one padded file size
-    encoded = encode_frames([frame for video in content.videos for frame in video], mix.frames.jpeg_quality)
-    cursor = 0
-    for k, (frames, stamps) in enumerate(zip(content.videos, content.timestamps)):
-        chunk = encoded[cursor : cursor + len(frames)]
-        cursor += len(frames)
+    # One encoder setting for every frame (the mix's quality): a file's bytes depend on its pixels
+    # only. Every frame is encoded before any is written, and files are written in display order
+    # (video by video, frame by frame), so write order and file times follow the display order.
+    encoded = [[encode_frame(frame, mix.frames.jpeg_quality) for frame in frames] for frames in content.videos]
+    for k, (frames, chunk, stamps) in enumerate(zip(content.videos, encoded, content.timestamps)):
         names = write_encoded(chunk, tmp / f"v{k}")
         digest.update(b"".join(chunk))
         videos.append({

@@ -5,7 +5,7 @@ DATASET/
   manifest.json      format version, mix, seed, source hashes, counts, skipped videos and items
   items.parquet      one row per item (pandas.read_parquet, datasets.load_dataset("parquet", ...))
   README.md          dataset card; its ``configs`` let ``datasets.load_dataset(DATASET)`` find the items
-  media/ITEM_ID/vK/NN.jpg   frame NN of shown video K (jigsaw: clip K), all at one JPEG quality
+  media/ITEM_ID/vK/NN.jpg   frame NN of shown video K (jigsaw: clip K), one JPEG setting for all
 ```
 """
 
@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from PIL import Image
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: frames are plain JPEGs (format 1 padded them with comment segments)
 ITEMS_FILE = "items.parquet"
 MANIFEST_FILE = "manifest.json"
 MEDIA_DIR = "media"
@@ -114,35 +114,20 @@ ITEM_SCHEMA = pa.schema(
 PARAM_KEYS = frozenset(_PARAMS.names)
 
 
-PAD_BLOCK = 1024
+JPEG_SUBSAMPLING = "4:4:4"  # full-resolution colour: ChannelSwap and colour shapes keep their edges
 
 
-def encode_frames(frames: list[np.ndarray], quality: int) -> list[bytes]:
-    """JPEG-encode ``frames`` with one setting and pad them to one byte length.
+def encode_frame(frame: np.ndarray, quality: int) -> bytes:
+    """The dataset's JPEG encoder: one fixed setting, a function of the pixels alone.
 
-    Same quality, subsampling, tables and encoder for every frame, and equal file sizes inside an
-    item: neither the encoding nor the file size tells which frames were perturbed (SPEC 7).
+    Baseline (not progressive), the standard tables at ``quality``, 4:4:4, no restart interval, no
+    EXIF or comments; the same JFIF header for every file. Nothing about an item's answer, a frame's
+    position or its neighbours goes in, so equal pixels give equal bytes wherever they are shown.
+    The file size is a feature of the content, like the pixels, and is deliberately not hidden.
     """
-    encoded = []
-    for frame in frames:
-        buffer = io.BytesIO()
-        Image.fromarray(frame).save(buffer, "JPEG", quality=quality, subsampling="4:4:4", optimize=False)
-        encoded.append(buffer.getvalue())
-    target = -(-(max(len(data) for data in encoded) + 4) // PAD_BLOCK) * PAD_BLOCK
-    return [pad_jpeg(data, target) for data in encoded]
-
-
-def pad_jpeg(data: bytes, target: int) -> bytes:
-    """``data`` grown to ``target`` bytes with JPEG comment segments right after SOI (decoders skip them)."""
-    pad = target - len(data)
-    if pad == 0:
-        return data
-    if pad < 4:
-        raise ValueError("a comment segment needs at least 4 bytes")
-    segments = -(-pad // 65537)
-    sizes = [pad // segments + (1 if k < pad % segments else 0) for k in range(segments)]
-    comments = b"".join(b"\xff\xfe" + (size - 2).to_bytes(2, "big") + bytes(size - 4) for size in sizes)
-    return data[:2] + comments + data[2:]
+    buffer = io.BytesIO()
+    Image.fromarray(frame).save(buffer, "JPEG", quality=quality, subsampling=JPEG_SUBSAMPLING, optimize=False, progressive=False)
+    return buffer.getvalue()
 
 
 def write_encoded(encoded: list[bytes], folder: Path) -> list[str]:
