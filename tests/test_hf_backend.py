@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -82,7 +83,71 @@ def test_data_parallel_runs_one_model_per_worker(tmp_path: Path) -> None:
     assert answers["one"] == answers["two"]  # the same greedy answers, split over two model copies
 
 
+def closed_loopback_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # closed again when the block ends: connections are refused
+
+
+def no_hub(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """An environment whose hub is a closed loopback port and whose Hugging Face cache is ``tmp_path/hub``:
+    no traffic leaves the machine (proxies unset), and nothing of the user's cache is seen."""
+    env = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "all_proxy", "hf_hub_offline", "transformers_offline")}
+    env.update(HF_ENDPOINT=f"http://127.0.0.1:{closed_loopback_port()}", HF_HUB_CACHE=str(tmp_path / "hub"), HF_HUB_DISABLE_TELEMETRY="1",
+               VIUBENCH_CACHE=str(tmp_path / "cache"))
+    return {**env, **extra}
+
+
+def eval_once(model: str, tmp_path: Path, env: dict[str, str], *extra: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "viubench.cli", "eval", "--model", model, "--tasks", "viubench", "--out", str(tmp_path / "runs"), *extra]
+    # the timeout only guards against a hang: before the hub check, this waited about 2.5 minutes on retries
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 2, result.stderr[-3000:]
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr[-3000:]  # no traceback, no warnings
+    return lines[0]
+
+
+def test_an_unreachable_hub_is_one_line_with_the_ways_out(tmp_path: Path) -> None:
+    message = one_line_error(eval_once("qwen2.5-vl", tmp_path, no_hub(tmp_path), "--backend", "hf"))
+    assert "'Qwen/Qwen2.5-VL-7B-Instruct'" in message and "cannot be reached" in message
+    assert "hf:/path/to/model" in message and "HF_HUB_OFFLINE=1" in message and "--model random" in message
+
+
+def test_offline_mode_reads_the_cache_and_says_when_the_model_is_not_there(tmp_path: Path) -> None:
+    message = one_line_error(eval_once("hf:Qwen/Qwen2.5-VL-7B-Instruct", tmp_path, no_hub(tmp_path, HF_HUB_OFFLINE="1")))
+    assert "HF_HUB_OFFLINE=1" in message and str(tmp_path / "hub") in message and "--model random" in message
+
+
+@pytest.mark.parametrize("offline", [True, False], ids=["HF_HUB_OFFLINE", "hub-unreachable"])
+def test_a_hub_id_in_the_cache_loads_without_the_hub(offline: bool, tmp_path: Path) -> None:
+    snapshot = tmp_path / "hub" / "models--viubench-tests--tiny-qwen" / "snapshots" / ("0" * 40)
+    build("qwen2_5_vl", snapshot)
+    (snapshot.parent.parent / "refs").mkdir()
+    (snapshot.parent.parent / "refs" / "main").write_text("0" * 40)
+    env = no_hub(tmp_path, **({"HF_HUB_OFFLINE": "1"} if offline else {}))
+    result = eval_once("hf:viubench-tests/tiny-qwen", tmp_path, env, "--model-option", "device=cpu", "--limit", "2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert ("cannot be reached: loading viubench-tests/tiny-qwen from the cache" in result.stderr) is not offline
+    run_dir = next((tmp_path / "runs").iterdir())
+    assert json.loads((run_dir / "manifest.json").read_text())["status"] == "finished"
+
+
 def test_a_missing_model_folder_is_a_one_line_error(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "viubench.cli", "eval", "--model", f"hf:{tmp_path / 'nothing'}", "--tasks", "viubench", "--out", str(tmp_path)],
-                            capture_output=True, text=True, timeout=300, env={**os.environ, "HF_HUB_OFFLINE": "1"})
-    assert result.returncode == 2 and "cannot load" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    message = one_line_error(eval_once(f"hf:{tmp_path / 'nothing'}", tmp_path, no_hub(tmp_path)))
+    assert f"no model folder at {tmp_path / 'nothing'}" in message
+
+
+@pytest.mark.parametrize("config", [None, '{"model_type": "no_such_architecture"}', "not json"], ids=["no-config", "unknown-architecture", "broken-config"])
+def test_a_folder_that_is_not_a_model_is_a_one_line_error(config: str | None, tmp_path: Path) -> None:
+    folder = tmp_path / "not_a_model"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("weights go here")
+    if config is not None:
+        (folder / "config.json").write_text(config)
+    message = one_line_error(eval_once(f"hf:{folder}", tmp_path, no_hub(tmp_path)))
+    expected = "is not a model folder (no config.json" if config is None else "cannot load the model folder"
+    assert expected in message and str(folder) in message

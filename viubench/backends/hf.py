@@ -7,16 +7,24 @@ batched generation (left padding). ``data_parallel`` > 1 runs one model per GPU 
 
 from __future__ import annotations
 
+import socket
+import threading
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field
 
 from viubench.backends.base import Backend, ErrorInfo, Request, Response, chat_prompt, collapse_repeats
 from viubench.config import StrictModel
-from viubench.errors import UserError, one_line
+from viubench.errors import UserError
 from viubench.runner.media import DecodedVideo
 
 INSTALL = "the hf backend needs torch, torchvision and transformers: pip install 'viubench[hf]'"
+HUB_CONNECT_TIMEOUT_S = 3.0  # a hub that does not take a connection in this long counts as unreachable
+ALTERNATIVES = "pass a local model folder (--model hf:/path/to/model), {cache}, or try --model random"
 
 
 class HFConfig(StrictModel):
@@ -49,6 +57,8 @@ class HFBackend(Backend):
         self.seed = seed
         self.batch_size = config.batch_size * config.data_parallel
         self._pool: Any = None
+        _imports()
+        self.source = locate_model(config.model)  # checked once, before any worker starts
         if config.data_parallel > 1:
             self._start_workers()
             return
@@ -58,16 +68,18 @@ class HFBackend(Backend):
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        _imports()
         context = multiprocessing.get_context("spawn")
         devices = context.Queue()
         for index in range(self.config.data_parallel):
             devices.put("cpu" if self.config.device == "cpu" else f"cuda:{index}")
         single = self.config.model_copy(update={"data_parallel": 1})
-        self._pool = ProcessPoolExecutor(self.config.data_parallel, mp_context=context, initializer=_init_worker, initargs=(single, self.seed, devices))
+        self._pool = ProcessPoolExecutor(self.config.data_parallel, mp_context=context, initializer=_init_worker, initargs=(single, self.source, self.seed, devices))
         # load every copy now (a broken model fails here, once, not per batch)
         try:
             loaded = list(self._pool.map(_worker_ready, range(self.config.data_parallel)))
+        except UserError:  # the loader's own one-line message
+            self._pool.shutdown(cancel_futures=True)
+            raise
         except Exception as error:  # BrokenProcessPool or the loader's own error
             self._pool.shutdown(cancel_futures=True)
             raise UserError(f"hf backend: a data-parallel worker could not load {self.config.model!r}: {type(error).__name__}: {error}") from None
@@ -84,11 +96,15 @@ class HFBackend(Backend):
         kwargs: dict[str, Any] = {"dtype": dtype, "trust_remote_code": config.trust_remote_code}
         if config.attn_implementation:
             kwargs["attn_implementation"] = config.attn_implementation
+        source, remote = self.source, config.trust_remote_code
         try:
-            self.processor = transformers.AutoProcessor.from_pretrained(config.model, trust_remote_code=config.trust_remote_code)
-            self.model = transformers.AutoModelForImageTextToText.from_pretrained(config.model, **kwargs).to(device).eval()
-        except OSError as error:
-            raise UserError(f"hf backend: cannot load {config.model!r}: {one_line(error, 200)}") from None
+            # the config first: an unknown architecture fails here, before the processor warns about it
+            model_config = transformers.AutoConfig.from_pretrained(source.path, trust_remote_code=remote, local_files_only=source.cached)
+            self.processor = transformers.AutoProcessor.from_pretrained(source.path, trust_remote_code=remote, local_files_only=source.cached)
+            model = transformers.AutoModelForImageTextToText.from_pretrained(source.path, config=model_config, local_files_only=source.cached, **kwargs)
+            self.model = model.to(device).eval()
+        except (OSError, ValueError, KeyError, TypeError) as error:  # missing files, unknown architecture, broken config
+            raise UserError(source.load_failure(error)) from None
         self.processor.tokenizer.padding_side = "left"
         self.architecture = type(self.model).__name__
 
@@ -162,13 +178,98 @@ def video_metadata(video: DecodedVideo) -> Any:
     )
 
 
+@dataclass(frozen=True)
+class ModelSource:
+    """Where the weights of ``--model hf:X`` come from: a local folder, the hub, or the hub's local cache."""
+
+    model: str  # as the user gave it
+    path: str  # what from_pretrained gets: the folder (with ~ expanded) or the hub id
+    local: bool  # a folder on disk
+    cached: bool  # a hub id read from the Hugging Face cache only (offline, or the hub unreachable)
+
+    def load_failure(self, error: BaseException) -> str:
+        """The one-line message for ``error`` raised while loading from this source."""
+        first = next((line.strip() for line in str(error).splitlines() if line.strip()), type(error).__name__)
+        if self.local:
+            return f"hf backend: cannot load the model folder {self.path}: {first}"
+        where = " from the Hugging Face cache" if self.cached else ""
+        return f"hf backend: cannot load {self.model!r}{where}: {first}"
+
+
+def locate_model(model: str) -> ModelSource:
+    """Check ``model`` before loading it, so each way it can fail is one line with its fix, in seconds.
+
+    A local folder must hold a ``config.json``. A hub id is read from the Hugging Face cache when
+    ``HF_HUB_OFFLINE=1`` or when the hub (``HF_ENDPOINT``, or the proxy that reaches it) takes no connection
+    within a few seconds; otherwise from the hub. The hub is never asked about a local folder.
+    """
+    from huggingface_hub import constants, try_to_load_from_cache
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    folder = Path(model).expanduser()
+    if folder.exists():
+        if not (folder / "config.json").is_file():
+            raise UserError(
+                f"hf backend: {folder} is not a model folder (no config.json in it): give the folder that save_pretrained "
+                "wrote (config.json, weights, processor files)"
+            )
+        return ModelSource(model, str(folder), local=True, cached=False)
+    try:
+        validate_repo_id(model)
+    except HFValidationError:
+        raise UserError(f"hf backend: no model folder at {folder}: give an existing folder (--model hf:/path/to/model), a hub id (ORG/NAME), or try --model random") from None
+    in_cache = isinstance(try_to_load_from_cache(model, "config.json"), str)
+    if constants.HF_HUB_OFFLINE:
+        if not in_cache:
+            cache = "download it into the cache where the hub is reachable"
+            raise UserError(
+                f"hf backend: {model!r} is not a local folder nor in the Hugging Face cache ({constants.HF_HUB_CACHE}), and "
+                f"HF_HUB_OFFLINE=1 allows no download: {ALTERNATIVES.format(cache=cache)}"
+            )
+        return ModelSource(model, model, local=False, cached=True)
+    if hub_reachable(constants.ENDPOINT):
+        return ModelSource(model, model, local=False, cached=False)
+    if not in_cache:
+        cache = "set HF_HUB_OFFLINE=1 with HF_HUB_CACHE pointing at a cache that holds it"
+        raise UserError(
+            f"hf backend: {model!r} is not a local folder, the Hugging Face hub ({constants.ENDPOINT}) cannot be reached, "
+            f"and the model is not in the cache ({constants.HF_HUB_CACHE}): {ALTERNATIVES.format(cache=cache)}"
+        )
+    from viubench.console import console
+
+    console.print(f"the Hugging Face hub ({constants.ENDPOINT}) cannot be reached: loading {model} from the cache", markup=False)
+    return ModelSource(model, model, local=False, cached=True)
+
+
+def hub_reachable(endpoint: str, timeout: float = HUB_CONNECT_TIMEOUT_S) -> bool:
+    """Whether a TCP connection to ``endpoint`` (or to the proxy configured for it) opens within
+    ``timeout`` seconds, name lookup included."""
+    url = urllib.parse.urlsplit(endpoint)
+    host, port = url.hostname or "", url.port or (443 if url.scheme == "https" else 80)
+    proxy = urllib.request.getproxies().get(url.scheme)
+    if proxy and not urllib.request.proxy_bypass(host):
+        via = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        host, port = via.hostname or "", via.port or 80
+    opened = threading.Event()
+
+    def connect() -> None:
+        try:
+            socket.create_connection((host, port), timeout=timeout).close()
+            opened.set()
+        except OSError:
+            pass
+
+    threading.Thread(target=connect, daemon=True).start()  # a thread: a name lookup has no timeout of its own
+    return opened.wait(timeout)
+
+
 # Data-parallel workers: each process holds one model on its own device.
 _WORKER: dict[str, HFBackend] = {}
 
 
-def _init_worker(config: HFConfig, seed: int, devices: Any) -> None:
+def _init_worker(config: HFConfig, source: ModelSource, seed: int, devices: Any) -> None:
     backend = HFBackend.__new__(HFBackend)
-    backend.config, backend.seed, backend._pool = config, seed, None
+    backend.config, backend.source, backend.seed, backend._pool = config, source, seed, None
     backend.batch_size = config.batch_size
     backend._load(devices.get())
     _WORKER["backend"] = backend

