@@ -33,3 +33,8 @@ def test_eval_of_a_checkpoint_warns_about_shared_footage(tmp_path: Path) -> None
     contamination = manifest["tasks"]["viubench"]["contamination"]
     assert contamination["shared_items"] == 0 and len(contamination["shared_videos"]) == 3
     assert contamination["other"] == str(training)
+    # the report flags it beside the scores
+    run_dir = next((tmp_path / "runs").iterdir())
+    report = viubench_cli("report", str(run_dir), "--md", str(tmp_path / "r.md"))
+    assert report.returncode == 0, report.stderr
+    assert "the model's training data shares 0 items, 3 source videos" in (tmp_path / "r.md").read_text()

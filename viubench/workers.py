@@ -3,12 +3,15 @@ folders that one process at a time may write (a run directory, a dataset being b
 
 A pool's workers watch their parent: when it is gone (killed by SIGKILL, SIGTERM, the OOM killer or a
 scheduler's timeout) they exit within a second instead of lingering. Locks are ``flock`` locks on a file,
-so the operating system releases them when their holder dies, however it dies.
+so the operating system releases them when their holder dies, however it dies. A dataset folder's lock
+file lives in the cache (``lock_path``), keyed by the folder's absolute path, so the folder holds only
+the dataset; a run directory's is its own ``.lock``.
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import multiprocessing
 import os
 import threading
@@ -49,6 +52,14 @@ def worker_pool(workers: int, initializer: Callable[..., None] | None = None, in
         initializer=_start_worker,
         initargs=(os.getpid(), initializer, initargs),
     )
+
+
+def lock_path(folder: Path) -> Path:
+    """The lock file of ``folder``, kept in the cache so that the folder holds only what it should."""
+    from viubench.paths import cache_root
+
+    key = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:20]
+    return cache_root() / "locks" / f"{key}.lock"
 
 
 @contextmanager

@@ -79,8 +79,8 @@ def starting_model_run(runs: list[RunView]) -> RunView | None:
     locations = [model_location(run.model, models) for run in runs]
     for index, location in enumerate(locations):
         meta = read_meta(Path(location)) if Path(location).is_dir() else None
-        if meta is None:
-            continue
+        if not isinstance(meta, dict) or not isinstance(meta.get("base_model"), str):
+            continue  # not a checkpoint of viubench train (or a hand-written file): nothing to pair
         start = model_location(meta["base_model"], models)
         found = [run for other, run in enumerate(runs) if other != index and locations[other] == start]
         if found:
@@ -105,7 +105,7 @@ def build_report(run_dirs: list[Path], options: ReportOptions) -> dict[str, Any]
         "generator": f"viubench {__version__}",
         "baseline": baseline.label if baseline else None,
         "runs": [{"label": r.label, "model": r.model, "run_id": r.run_id, "path": str(r.path), "status": r.manifest.get("status"), "frames": r.frames} for r in runs],
-        "warnings": protocol_warnings(runs, tasks),
+        "warnings": protocol_warnings(runs, tasks) + contamination_warnings(runs, tasks),
         "published": bool(published),
     }
     if "viubench" in tasks or published:
@@ -207,6 +207,21 @@ def protocol_warnings(runs: list[RunView], tasks: list[str]) -> list[str]:
             if len(set(map(str, values.values()))) > 1:
                 detail = ", ".join(f"{label}: {value}" for label, value in values.items())
                 warnings.append(f"{task}: runs differ in {key.replace('_', ' ')} ({detail}); their numbers are not comparable")
+    return warnings
+
+
+def contamination_warnings(runs: list[RunView], tasks: list[str]) -> list[str]:
+    """Runs of a checkpoint scored on data that shares items or footage with its training data."""
+    warnings = []
+    for run in runs:
+        for task in tasks:
+            shared = (run.manifest.get("tasks", {}).get(task) or {}).get("contamination") or {}
+            if shared.get("shared_items") or shared.get("shared_videos") or shared.get("shared_frames"):
+                warnings.append(
+                    f"{run.label} / {task}: the model's training data shares {shared.get('shared_items', 0)} items, "
+                    f"{len(shared.get('shared_videos') or [])} source videos and {shared.get('shared_frames', 0)} source frames "
+                    "with the evaluation data: the score measures memorisation as much as understanding"
+                )
     return warnings
 
 
