@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -268,3 +269,38 @@ def test_missing_key_or_unknown_option_is_one_line(tmp_path: Path) -> None:
         result = subprocess.run([sys.executable, "-m", "viubench.cli", "eval", *args, "--tasks", "videomme", "--out", str(tmp_path)], capture_output=True, text=True, env=env, timeout=120)
         assert result.returncode == 2, result.stderr
         assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_each_answer_is_journaled_as_it_arrives_and_a_kill_loses_only_those_in_flight(tmp_path: Path) -> None:
+    """One slow request must not hold back the finished ones: they are journaled at once (paid calls),
+    so kill -9 loses only the request still in flight, and the rerun asks the server for that one alone."""
+    task = all_tasks()["videomme"]
+    data = task.fixture(tmp_path / "data")
+    with FakeOpenAI({"Question 0 about video 1": ["hang:60"]}, answer="B") as server:
+        env = {**os.environ, "VIUBENCH_TEST_KEY": SECRET}
+        args = [sys.executable, "-m", "viubench.cli", "eval", "--model", "openai:test-model", "--base-url", server.base_url,
+                "--api-key-env", "VIUBENCH_TEST_KEY", "--tasks", "videomme", "--data", f"videomme={data}", "--out", str(tmp_path / "runs")]
+        process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        try:
+            deadline = time.monotonic() + 120
+            journal = None
+            while time.monotonic() < deadline:
+                journal = next((tmp_path / "runs").glob("*/samples/videomme.jsonl"), None) if (tmp_path / "runs").is_dir() else None
+                if journal is not None and len(journal.read_text().splitlines()) >= 5:
+                    break
+                time.sleep(0.1)
+            assert journal is not None and len(journal.read_text().splitlines()) == 5, "finished answers were held back"
+            assert process.poll() is None  # the slow request is still in flight
+            process.kill()
+            process.wait(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+        records = [json.loads(line) for line in journal.read_text().splitlines()]
+        assert len({r["id"] for r in records}) == 5 and all(r["response"] == "B" for r in records)
+        sent = len(server.log)
+        rerun = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300)
+        assert rerun.returncode == 0, rerun.stderr
+        assert "1 samples evaluated now" in rerun.stdout
+        assert len(server.log) == sent + 1  # only the request lost in flight is sent again
+    assert len(journal.read_text().splitlines()) == 6

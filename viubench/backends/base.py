@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 from viubench.errors import one_line
 from viubench.runner.media import DecodedVideo
@@ -69,6 +69,11 @@ class Backend(ABC):
     @abstractmethod
     def generate(self, requests: list[Request]) -> list[Response]:
         """One response per request, in order."""
+
+    def generate_each(self, requests: list[Request]) -> Iterator[tuple[int, Response]]:
+        """``(position in requests, response)`` for every request, each as soon as it is done (the runner
+        journals it at once). Batched backends finish a batch together: the default yields ``generate``."""
+        yield from enumerate(self.generate(requests))
 
     def describe(self) -> dict[str, Any]:
         """What identifies this model and its settings (fingerprinted into the run manifest)."""

@@ -15,11 +15,12 @@ import base64
 import email.utils
 import io
 import os
+import queue
 import random
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Iterator, Literal
 
 import numpy as np
 from PIL import Image
@@ -259,15 +260,41 @@ class OpenAIBackend(Backend):
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
 
-    async def _generate(self, requests: list[Request]) -> list[Response]:
+    def generate_each(self, requests: list[Request]) -> Iterator[tuple[int, Response]]:
+        """Each response as soon as its request is done: one slow request holds back no finished answer."""
+        finished: queue.Queue[tuple[int, Response]] = queue.Queue()
+
+        async def one(position: int, client: Any, gate: asyncio.Semaphore, request: Request) -> None:
+            try:
+                response = await self._one(client, gate, request)
+            except Exception as error:  # an unexpected failure stays this request's
+                response = Response(error=ErrorInfo.from_exception(error))
+            finished.put((position, response))
+
+        async def run() -> None:
+            client, gate = self._session()
+            await asyncio.gather(*(one(position, client, gate, request) for position, request in enumerate(requests)))
+
+        future = asyncio.run_coroutine_threadsafe(run(), self._loop)
+        try:
+            for _ in requests:
+                yield finished.get()
+            future.result()
+        finally:
+            future.cancel()  # the caller stopped early (a kill, too many errors): nothing more is sent
+
+    def _session(self) -> tuple[Any, asyncio.Semaphore]:
         import openai
 
         if self._client is None:
             self._client = openai.AsyncOpenAI(
                 api_key=os.environ[self.config.api_key_env], base_url=self.config.base_url, max_retries=0, timeout=self.config.timeout
             )
-        gate = asyncio.Semaphore(self.config.concurrency)
-        return list(await asyncio.gather(*(self._one(self._client, gate, request) for request in requests)))
+        return self._client, asyncio.Semaphore(self.config.concurrency)
+
+    async def _generate(self, requests: list[Request]) -> list[Response]:
+        client, gate = self._session()
+        return list(await asyncio.gather(*(self._one(client, gate, request) for request in requests)))
 
     async def _one(self, client: Any, gate: asyncio.Semaphore, request: Request) -> Response:
         # encoding frames is CPU work: a thread (PIL releases the GIL) keeps the event loop sending

@@ -329,43 +329,50 @@ def _emit(batch: list[Decoded]) -> Iterator[list[Decoded]]:
 
 
 def _answer(task: Task, batch: list[Decoded], backend: Backend, generation: GenerationConfig) -> Iterator[dict[str, Any]]:
-    """Generate for the decodable samples of ``batch`` and yield one journal record per sample."""
-    requests, slots = [], []
-    for position, (sample, media, _) in enumerate(batch):
-        if isinstance(sample, Sample) and not isinstance(media, ErrorInfo):
-            requests.append(Request(sample.id, sample.messages, media or [], generation, sample.answer_format))
-            slots.append(position)
-    started = time.perf_counter()
-    try:
-        responses = backend.generate(requests) if requests else []
-    except Exception as error:  # a crashing backend fails this batch's samples, not the run
-        failure = ErrorInfo.from_exception(error)
-        responses = [Response(error=failure) for _ in requests]
-    model_seconds = (time.perf_counter() - started) / max(1, len(requests))
-    if len(responses) != len(requests):
-        raise RuntimeError(f"backend {backend.name} returned {len(responses)} responses for {len(requests)} requests")
-    by_position: dict[int, Response] = dict(zip(slots, responses))
-    for position, (sample, media, media_seconds) in enumerate(batch):
+    """One journal record per sample of ``batch``: those that cannot reach the model first, then each
+    generated one as soon as the backend returns it."""
+    requests, samples, media_times = [], [], []
+    for sample, media, media_seconds in batch:
         if isinstance(sample, UnreadableSample):
             yield _record(sample.id, sample.subtask, None, None, ErrorInfo("data", sample.error), media_seconds, 0.0)
         elif isinstance(media, ErrorInfo):
             yield _record(sample.id, sample.subtask, prompt_hash(sample), sample.target, media, media_seconds, 0.0) | _shown(sample)
         else:
-            response = by_position[position]
-            record = _record(sample.id, sample.subtask, prompt_hash(sample), sample.target, response.error, media_seconds, model_seconds) | _shown(sample)
-            record["usage"] = response.usage or None
-            record["model_prompt"] = response.prompt
-            if response.error is None:
-                scored = score_response(sample, response.text or "")
-                record.update(
-                    response=response.text,
-                    extracted=scored.extracted,
-                    parse_failed=scored.parse_failed,
-                    score=scored.score,
-                    paper_score=scored.paper_score,
-                    metrics=scored.metrics or None,
-                )
-            yield record
+            requests.append(Request(sample.id, sample.messages, media or [], generation, sample.answer_format))
+            samples.append(sample)
+            media_times.append(media_seconds)
+    if not requests:
+        return
+    started = time.perf_counter()
+    answered: set[int] = set()
+    try:
+        for position, response in backend.generate_each(requests):
+            answered.add(position)
+            yield _answered(samples[position], response, media_times[position], time.perf_counter() - started)
+    except Exception as error:  # a crashing backend fails the batch's unanswered samples, not the run
+        failure = ErrorInfo.from_exception(error)
+        for position in sorted(set(range(len(requests))) - answered):
+            yield _answered(samples[position], Response(error=failure), media_times[position], time.perf_counter() - started)
+        return
+    if len(answered) != len(requests):
+        raise RuntimeError(f"backend {backend.name} answered {len(answered)} of {len(requests)} requests")
+
+
+def _answered(sample: Sample, response: Response, media_seconds: float, model_seconds: float) -> dict[str, Any]:
+    record = _record(sample.id, sample.subtask, prompt_hash(sample), sample.target, response.error, media_seconds, model_seconds) | _shown(sample)
+    record["usage"] = response.usage or None
+    record["model_prompt"] = response.prompt
+    if response.error is None:
+        scored = score_response(sample, response.text or "")
+        record.update(
+            response=response.text,
+            extracted=scored.extracted,
+            parse_failed=scored.parse_failed,
+            score=scored.score,
+            paper_score=scored.paper_score,
+            metrics=scored.metrics or None,
+        )
+    return record
 
 
 def _scrubbed(record: dict[str, Any], secrets: list[str]) -> dict[str, Any]:
