@@ -171,7 +171,7 @@ def test_a_bad_baseline_file_is_a_one_line_error(runs: dict[str, Path], tmp_path
 
 def test_a_complete_collapse_of_k_items_has_p_two_to_the_minus_k() -> None:
     """What the gate can see: with k changed items the smallest p-value is 2^-k (exact, no sampling)."""
-    from viubench.report.leaderboard import holm, sign_flip_p
+    from viubench.scoring.significance import holm, sign_flip_p
 
     assert sign_flip_p([np.full(7, -1.0), np.zeros(5)]) == pytest.approx(2.0**-7)
     assert sign_flip_p([np.zeros(4)]) == 1.0 and sign_flip_p([np.array([1.0, 1.0, -0.5])]) > 0.5

@@ -6,7 +6,8 @@ import argparse
 
 from viubench.console import console, stdout
 from viubench.dataset.store import write_json_atomic
-from viubench.report.leaderboard import FAMILY_ALPHA, check, load_leaderboard, merge
+from viubench.report.gate import FAMILY_ALPHA, check
+from viubench.report.leaderboard import load_leaderboard, merge
 from viubench.report.render import write
 
 
