@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from viubench.errors import UserError
-from viubench.task.loaders import MCQ_PROMPT, data_folder, find_video, option_lines, video_sample
+from viubench.task.loaders import MCQ_PROMPT, data_folder, find_video, option_lines, parquet_rows, video_sample
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample, VideoRef
 from viubench.task.spec import DataSource, TaskConfig
@@ -32,6 +32,7 @@ CONFIG = TaskConfig(
     max_new_tokens=8,
 )
 VIDEO_COLUMNS = ("video_1", "video_2", "video_3", "video_4")
+COLUMNS = ["id", "task_type", "question", "options", "answer"]  # and the VIDEO_COLUMNS the file has
 VIDEO_FOLDERS = ("videos", "video", "")
 
 
@@ -41,7 +42,7 @@ def load(context: TaskContext) -> Iterator[Sample | UnreadableSample]:
     if not files:
         raise UserError(f"cvbench: no data/test-*.parquet in {root}")
     for path in files:
-        for row in pq.read_table(path).to_pylist():
+        for row in parquet_rows(path, CONFIG.name, COLUMNS, VIDEO_COLUMNS):
             yield _sample(root, row)
 
 

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from viubench.errors import UserError
-from viubench.task.loaders import MCQ_PROMPT, data_folder, find_video, option_lines, video_sample
+from viubench.task.loaders import MCQ_PROMPT, data_folder, find_video, option_lines, parquet_rows, video_sample
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample, VideoRef
 from viubench.task.spec import DataSource, TaskConfig
@@ -49,9 +49,8 @@ def load(context: TaskContext) -> Iterator[Sample | UnreadableSample]:
     if not (root / "data").is_dir() and any(root.glob("videos_chunked_*.zip")):
         raise UserError(f"videomme: unzip {root}/videos_chunked_*.zip into {root} first (they hold data/<videoID>.mp4)")
     for path in parquet_files(root):
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=512, columns=COLUMNS):
-            for row in batch.to_pylist():
-                yield _sample(root, row)
+        for row in parquet_rows(path, CONFIG.name, COLUMNS):
+            yield _sample(root, row)
 
 
 def _sample(root: Path, row: dict) -> Sample | UnreadableSample:

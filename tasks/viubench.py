@@ -13,8 +13,6 @@ import os
 from pathlib import Path
 from typing import Any, Iterator
 
-import pyarrow.parquet as pq
-
 from viubench.dataset.build import build_dataset
 from viubench.dataset.integrity import items_digest, items_problem
 from viubench.dataset.mix import viubench_mix
@@ -22,6 +20,7 @@ from viubench.dataset.store import FORMAT_VERSION, ITEMS_FILE, MANIFEST_FILE
 from viubench.errors import UserError
 from viubench.paths import cache_root, inside
 from viubench.pretext.prompts import SYSTEM_PROMPT
+from viubench.task.loaders import parquet_rows
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample, VideoRef, parts_from_template, user_turn
 from viubench.task.spec import DataSource, TaskConfig, VideoSpec
@@ -115,8 +114,8 @@ def to_sample(row: dict[str, Any], root: Path, dataset_hash: str) -> Sample:
 
 def selected_rows(items: Path, limit: int | None) -> set[int]:
     """Row numbers of the first ``limit`` items taken round-robin over subtypes (all rows if None)."""
-    table = pq.read_table(items, columns=["subtype", "index"])
-    subtypes, indices = table["subtype"].to_pylist(), table["index"].to_pylist()
+    rows = list(parquet_rows(items, CONFIG.name, ["subtype", "index"], batch_size=4096))
+    subtypes, indices = [row["subtype"] for row in rows], [row["index"] for row in rows]
     order = sorted(range(len(subtypes)), key=lambda r: (indices[r], SUBTYPES.index(subtypes[r]) if subtypes[r] in SUBTYPES else len(SUBTYPES), subtypes[r]))
     return set(order if limit is None else order[:limit])
 
@@ -127,19 +126,20 @@ def load(context: TaskContext) -> Iterator[Sample | UnreadableSample]:
     if not items.is_file():
         raise UserError(f"viubench: {root} is not a dataset made by 'viubench build' (no {ITEMS_FILE})")
     dataset_hash = items_digest(root)
-    problem = items_problem(root, dataset_hash) if (root / MANIFEST_FILE).is_file() else f"no {MANIFEST_FILE}"
+    try:
+        problem = items_problem(root, dataset_hash) if (root / MANIFEST_FILE).is_file() else f"no {MANIFEST_FILE}"
+    except (KeyError, TypeError, AttributeError):  # a manifest of the right keys holding values of another kind
+        problem = f"its {MANIFEST_FILE} is not a viubench dataset manifest"
     if problem is not None:
         raise UserError(f"viubench: the dataset {root} is damaged: {problem}; rebuild it with 'viubench build' (check with 'viubench verify')")
+    rows = parquet_rows(items, CONFIG.name, COLUMNS, batch_size=256)  # a foreign table: one line, before any sample
     wanted = selected_rows(items, context.limit)
-    row_number = 0
-    for batch in pq.ParquetFile(items).iter_batches(batch_size=256, columns=COLUMNS):
-        for row in batch.to_pylist():
-            if row_number in wanted:
-                try:
-                    yield to_sample(row, root, dataset_hash)
-                except (ValueError, KeyError, TypeError) as error:
-                    yield UnreadableSample(id=str(row.get("id")), task="viubench", subtask=str(row.get("subtype")), error=f"unreadable row: {error}")
-            row_number += 1
+    for row_number, row in enumerate(rows):
+        if row_number in wanted:
+            try:
+                yield to_sample(row, root, dataset_hash)
+            except (ValueError, KeyError, TypeError) as error:
+                yield UnreadableSample(id=str(row.get("id")), task="viubench", subtask=str(row.get("subtype")), error=f"unreadable row: {error}")
 
 
 def fixture(folder: Path) -> Path:

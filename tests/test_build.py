@@ -16,6 +16,7 @@ import yaml
 
 from videos import textured_video, write_video, textured_frames
 from viubench.dataset.build import build_dataset
+from viubench.dataset.store import FORMAT_VERSION
 from viubench.dataset.mix import Mix, viubench_mix
 
 SMALL_MIX = {
@@ -87,7 +88,7 @@ def test_killed_build_resumes_to_the_same_result(reference: Path, texture_dir: P
 
 def test_manifest_records_parameters_hashes_and_counts(reference: Path, texture_dir: Path) -> None:
     manifest = json.loads((reference / "manifest.json").read_text())
-    assert manifest["format_version"] == 1
+    assert manifest["format_version"] == FORMAT_VERSION
     assert manifest["seed"] == 11
     assert manifest["mix"] == Mix.model_validate(SMALL_MIX).model_dump(mode="json")
     assert manifest["counts"] == {"grounding_mirror": 8, "grounding_swap": 6, "grounding_noise": 6, "counting_hard": 8, "jigsaw_easy": 8, "jigsaw_hard": 6}

@@ -11,7 +11,7 @@ import numpy as np
 import yaml
 
 from viubench.backends.base import Backend, ErrorInfo, Request, Response
-from viubench.errors import UserError
+from viubench.errors import UserError, one_line
 from viubench.task.sample import AnswerFormat
 
 
@@ -81,18 +81,7 @@ class ScriptedBackend(Backend):
     def _load(source: str) -> Callable[[Request], str]:
         path = Path(source)
         if path.suffix in (".json", ".jsonl", ".yaml", ".yml"):
-            if not path.is_file():
-                raise UserError(f"scripted answers file not found: {path}")
-            if path.suffix == ".jsonl":
-                answers = {}
-                for line in path.read_text().splitlines():
-                    if line.strip():
-                        record = json.loads(line)
-                        answers[record["id"]] = record["answer"]
-            elif path.suffix == ".json":
-                answers = json.loads(path.read_text())
-            else:
-                answers = yaml.safe_load(path.read_text())
+            answers = read_answers(path)
 
             def from_file(request: Request) -> str:
                 if request.sample_id not in answers:
@@ -119,6 +108,54 @@ class ScriptedBackend(Backend):
 
     def describe(self) -> dict[str, Any]:
         return {"backend": self.name, "source": self.source}
+
+
+def read_answers(path: Path) -> dict[Any, Any]:
+    """The answers of a scripted model: a JSON or YAML mapping of sample id to answer, or JSONL lines
+    ``{"id": ..., "answer": ...}``. A malformed file is a one-line error naming the line where it breaks."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"scripted answers file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserError(f"scripted answers file {path} is unreadable ({type(error).__name__}: {one_line(error, 120)})") from None
+    if path.suffix == ".jsonl":
+        return _jsonl_answers(path, text)
+    try:
+        answers = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except json.JSONDecodeError as error:
+        raise UserError(f"{path}, line {error.lineno}: not JSON ({error.msg})") from None
+    except yaml.YAMLError as error:
+        raise UserError(f"{path}{_yaml_where(error)}") from None
+    if not isinstance(answers, dict):
+        raise UserError(f"{path}: give a mapping of sample id to answer, not a {type(answers).__name__}")
+    return answers
+
+
+def _yaml_where(error: yaml.YAMLError) -> str:
+    """``, line N: not YAML (problem; context on line M)`` from PyYAML's marks (0-based lines)."""
+    mark, problem = getattr(error, "problem_mark", None), getattr(error, "problem", None)
+    context, context_mark = getattr(error, "context", None), getattr(error, "context_mark", None)
+    where = f", line {mark.line + 1}" if mark is not None else ""
+    detail = one_line(problem or error, 120)
+    if context and context_mark is not None and (mark is None or context_mark.line != mark.line):
+        detail += f"; {context} that starts on line {context_mark.line + 1}"
+    return f"{where}: not YAML ({detail})"
+
+
+def _jsonl_answers(path: Path, text: str) -> dict[Any, Any]:
+    answers = {}
+    for number, line in enumerate(text.split("\n"), start=1):  # "\n" only: JSON strings may hold other line breaks
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise UserError(f"{path}, line {number}: not JSON ({error.msg})") from None
+        if not isinstance(record, dict) or "id" not in record or "answer" not in record:
+            raise UserError(f'{path}, line {number}: give {{"id": ..., "answer": ...}}')
+        answers[record["id"]] = record["answer"]
+    return answers
 
 
 class InstantBackend(Backend):

@@ -49,9 +49,12 @@ def print_summary(summary: BuildSummary) -> None:
     stdout.print(table)
     used = [s for s in summary.sources if s.status == "used"]
     skipped = [s for s in summary.sources if s.status != "used"]
-    stdout.print(f"videos: {len(used)} used, {len(skipped)} skipped", markup=False)
+    folders = f", {len(summary.skipped_folders)} folder(s) unreadable" if summary.skipped_folders else ""
+    stdout.print(f"videos: {len(used)} used, {len(skipped)} skipped{folders}", markup=False)
     for source in skipped:
         stdout.print(f"  skipped {source.relpath}: {source.reason}", markup=False)
+    for folder in summary.skipped_folders:
+        stdout.print(f"  skipped folder {folder.relpath}: {folder.reason} (its videos were not seen)", markup=False)
     reasons: dict[str, int] = {}
     for item in summary.skipped_items:
         reasons[item["reason"]] = reasons.get(item["reason"], 0) + 1

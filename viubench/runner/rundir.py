@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from viubench.dataset.store import write_json_atomic
+from viubench.errors import UserError
 
 MANIFEST = "manifest.json"
 LOCK = ".lock"  # held by the process evaluating the run
@@ -134,6 +135,25 @@ def write_manifest(run_dir: Path, manifest: dict[str, Any]) -> None:
 
 def read_manifest(run_dir: Path) -> dict[str, Any]:
     return json.loads((run_dir / MANIFEST).read_text())
+
+
+def read_run_manifest(run_dir: Path) -> dict[str, Any]:
+    """A run's manifest with what every run records (``config.model``, ``tasks``), or a one-line error
+    when ``run_dir`` is no run directory or its manifest is not JSON or was edited beyond use."""
+    path = run_dir / MANIFEST
+    try:
+        manifest = read_manifest(run_dir)
+    except FileNotFoundError:
+        raise UserError(f"{run_dir} is not a run directory (no {MANIFEST})") from None
+    except json.JSONDecodeError as error:
+        raise UserError(f"{path}, line {error.lineno}: not JSON ({error.msg})") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserError(f"{path} is unreadable ({type(error).__name__})") from None
+    config = manifest.get("config") if isinstance(manifest, dict) else None
+    tasks = manifest.get("tasks") if isinstance(manifest, dict) else None
+    if not isinstance(config, dict) or not isinstance(config.get("model"), str) or not isinstance(tasks, dict) or not tasks:
+        raise UserError(f"{path} is not a viubench run manifest (it needs 'config' with 'model' and 'tasks'): was it edited?")
+    return manifest
 
 
 def environment() -> dict[str, Any]:

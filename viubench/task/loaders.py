@@ -4,8 +4,12 @@ hub's copy of the published layout), locating videos, and building samples of th
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from viubench.dataset.store import ITEMS_FILE, MANIFEST_FILE
 from viubench.errors import UserError, one_line
 from viubench.paths import inside
 from viubench.task.registry import TaskContext
@@ -27,6 +31,11 @@ def data_folder(context: TaskContext, config: TaskConfig) -> Path:
     if context.data_dir is not None:
         if not context.data_dir.is_dir():
             raise UserError(f"{config.name}: data folder not found: {context.data_dir}")
+        if (context.data_dir / MANIFEST_FILE).is_file() and (context.data_dir / ITEMS_FILE).is_file():
+            raise UserError(
+                f"{config.name}: {context.data_dir} looks like a dataset made by 'viubench build', which the viubench task reads "
+                f"(--tasks viubench --data viubench={context.data_dir}); give {config.name} its own data folder"
+            )
         return context.data_dir
     hub_id = config.data.hub_id
     hint = f"download {hub_id or 'the benchmark'} and pass --data {config.name}=DIR"
@@ -41,6 +50,30 @@ def data_folder(context: TaskContext, config: TaskConfig) -> Path:
     except Exception as error:  # offline, gated, missing: one line, with the way out
         reason = one_line(error, 160)
         raise UserError(f"{config.name}: could not fetch {hub_id} from the hub ({type(error).__name__}: {reason}); {hint}") from None
+
+
+def parquet_rows(path: Path, task: str, columns: list[str], optional: tuple[str, ...] = (), batch_size: int = 512) -> Iterator[dict[str, Any]]:
+    """The rows of a parquet file with ``columns`` (and those of ``optional`` it has). A file that is not
+    parquet or lacks one of ``columns`` is a one-line error naming it at once; a damaged page, when read."""
+    try:
+        handle = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as error:  # not parquet, cut short, unreadable
+        raise UserError(f"{task}: {path} is not a readable parquet file ({one_line(error, 120)})") from None
+    names = handle.schema_arrow.names
+    missing = [column for column in columns if column not in names]
+    if missing:
+        names_text = ", ".join(missing[:4]) + (f" and {len(missing) - 4} more" if len(missing) > 4 else "")
+        raise UserError(f"{task}: {path} has no column {names_text}: it is not the table this task reads")
+    wanted = columns + [column for column in optional if column in names]
+    return _batches(handle, path, task, wanted, batch_size)
+
+
+def _batches(handle: pq.ParquetFile, path: Path, task: str, columns: list[str], batch_size: int) -> Iterator[dict[str, Any]]:
+    try:
+        for batch in handle.iter_batches(batch_size=batch_size, columns=columns):
+            yield from batch.to_pylist()
+    except (pa.ArrowException, OSError) as error:  # a damaged page past the footer
+        raise UserError(f"{task}: {path} is damaged ({one_line(error, 120)})") from None
 
 
 def find_video(root: Path, name: str, folders: tuple[str, ...]) -> Path | None:

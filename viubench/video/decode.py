@@ -62,7 +62,8 @@ def _open_pyav(path: Path):  # noqa: ANN202 - av types are optional at type-chec
     try:
         container = av.open(str(path))
     except (av.FFmpegError, OSError, UnicodeDecodeError) as error:
-        raise VideoError("unreadable", f"cannot open: {one_line(error, 200)}") from error
+        # the message names the file by name only: a manifest never records where the videos lay
+        raise VideoError("unreadable", f"cannot open: {one_line(error, 200).replace(str(path), path.name)}") from error
     if not container.streams.video:
         container.close()
         raise VideoError("no-video-stream", "no video stream")
@@ -78,14 +79,19 @@ def _probe_pyav(path: Path) -> VideoInfo:
         rate = stream.average_rate or stream.guessed_rate
         if not rate or float(rate) <= 0:
             raise VideoError("no-frame-rate", "the video stream has no frame rate")
-        # Count frames by demuxing (cheap, no decoding): container headers are often wrong.
+        # Count frames by demuxing (cheap, no decoding): container headers are often wrong. A file cut
+        # short mid-frame ends in a partial packet flagged corrupt: that last frame is not counted.
         count = 0
+        last_corrupt = False
         try:
             for packet in container.demux(stream):
                 if packet.size:
                     count += 1
+                    last_corrupt = packet.is_corrupt
         except av.FFmpegError as error:
             raise VideoError("corrupt", f"demuxing failed after {count} frames: {one_line(error, 200)}") from error
+        if last_corrupt:
+            count -= 1
         width, height = stream.codec_context.width, stream.codec_context.height
         if count == 0 or not width or not height:
             raise VideoError("no-frames", "the video stream holds no frames")
@@ -131,9 +137,9 @@ def _probe_decord(path: Path) -> VideoInfo:
     decord = _decord_module()
     try:
         reader = decord.VideoReader(str(path))
+        height, width = reader[0].shape[:2]
     except Exception as error:  # decord raises its own DECORDError or RuntimeError
         raise VideoError("unreadable", f"cannot open: {one_line(error, 200)}") from error
-    height, width = reader[0].shape[:2]
     return VideoInfo(num_frames=len(reader), average_fps=float(reader.get_avg_fps()), width=width, height=height)
 
 

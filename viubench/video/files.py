@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from viubench.errors import UserError
@@ -27,17 +29,61 @@ def sample_clips_dir() -> Path:
     return folder
 
 
+@dataclass
+class UnreadableFolder:
+    """A sub-folder of a video folder that could not be listed: its videos are not seen."""
+
+    relpath: str  # relative to the video folder, ending in "/"
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.relpath, "reason": self.reason}
+
+
+@dataclass
+class VideoListing:
+    """The video files of a folder, and the sub-folders that could not be listed."""
+
+    videos: list[Path]
+    unreadable_folders: list[UnreadableFolder] = field(default_factory=list)
+
+
 def find_videos(folder: Path, names: tuple[str, ...] | None = None) -> list[Path]:
     """Video files under ``folder`` (recursively), sorted by relative path.
 
     ``names`` restricts the result to those file names (used for the sample clips).
     """
+    return list_videos(folder, names).videos
+
+
+def list_videos(folder: Path, names: tuple[str, ...] | None = None) -> VideoListing:
+    """Video files under ``folder`` (recursively, sorted by relative path), with every sub-folder that
+    could not be listed and why. ``folder`` itself unreadable is a one-line error."""
     if not folder.is_dir():
         raise UserError(f"video folder not found: {folder}")
     if names is not None:
-        return [folder / name for name in names]
-    found = [p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_EXTENSIONS]
-    return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
+        return VideoListing([folder / name for name in names])
+    unreadable: list[UnreadableFolder] = []
+
+    def skip(error: OSError) -> None:
+        where = Path(error.filename or folder)
+        if where == folder:
+            raise UserError(f"cannot list the video folder {folder}: {read_problem(error)}")
+        unreadable.append(UnreadableFolder(where.relative_to(folder).as_posix() + "/", f"unreadable: {read_problem(error)}"))
+
+    found = []
+    for top, dirs, files in os.walk(folder, onerror=skip, followlinks=False):
+        dirs.sort()
+        found += [Path(top) / name for name in files if Path(name).suffix.lower() in VIDEO_EXTENSIONS and (Path(top) / name).is_file()]
+    return VideoListing(
+        sorted(found, key=lambda p: p.relative_to(folder).as_posix()),
+        sorted(unreadable, key=lambda u: u.relpath),
+    )
+
+
+def read_problem(error: OSError) -> str:
+    """What went wrong reading a file, in a few words ("permission denied", "no such file or directory")."""
+    return (error.strerror or type(error).__name__).lower()
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
