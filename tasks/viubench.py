@@ -126,10 +126,7 @@ def load(context: TaskContext) -> Iterator[Sample | UnreadableSample]:
     if not items.is_file():
         raise UserError(f"viubench: {root} is not a dataset made by 'viubench build' (no {ITEMS_FILE})")
     dataset_hash = items_digest(root)
-    try:
-        problem = items_problem(root, dataset_hash) if (root / MANIFEST_FILE).is_file() else f"no {MANIFEST_FILE}"
-    except (KeyError, TypeError, AttributeError):  # a manifest of the right keys holding values of another kind
-        problem = f"its {MANIFEST_FILE} is not a viubench dataset manifest"
+    problem = items_problem(root, dataset_hash) if (root / MANIFEST_FILE).is_file() else f"no {MANIFEST_FILE}"
     if problem is not None:
         raise UserError(f"viubench: the dataset {root} is damaged: {problem}; rebuild it with 'viubench build' (check with 'viubench verify')")
     rows = parquet_rows(items, CONFIG.name, COLUMNS, batch_size=256)  # a foreign table: one line, before any sample

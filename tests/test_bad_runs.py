@@ -39,3 +39,11 @@ def test_damaged_run_files_are_one_line(run: Path, tmp_path: Path, name: str, co
     if name == "results.json":  # the hint works
         assert viubench_cli("rescore", str(damaged)).returncode == 0
         assert viubench_cli("report", str(damaged), "--md", str(tmp_path / "r.md")).returncode == 0
+
+
+def test_a_run_refused_before_it_began_leaves_nothing(small_viubench: Path, tmp_path: Path) -> None:
+    answers = tmp_path / "answers.json"
+    answers.write_text("{bad")
+    result = viubench_cli("eval", "--model", f"scripted:{answers}", "--tasks", "viubench", "--data", f"viubench={small_viubench}", "--out", str(tmp_path / "runs"))
+    assert result.returncode == 2 and "not JSON" in result.stderr
+    assert list((tmp_path / "runs").iterdir()) == []

@@ -68,7 +68,12 @@ def read_manifest(dataset: Path) -> dict[str, Any]:
         raise UserError(f"{dataset} is not a dataset made by 'viubench build' (no {MANIFEST_FILE})") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise UserError(f"{path} is unreadable ({type(error).__name__}): rebuild the dataset") from None
-    if not isinstance(manifest, dict) or "sources" not in manifest or "items_sha256" not in manifest:
+    if (
+        not isinstance(manifest, dict)
+        or not isinstance(manifest.get("sources"), list)
+        or not all(isinstance(source, dict) for source in manifest["sources"])
+        or not isinstance(manifest.get("items_sha256"), str)
+    ):
         raise UserError(f"{path} is not a viubench dataset manifest: rebuild the dataset")
     return manifest
 

@@ -7,6 +7,7 @@ one journal line per sample -> results derived from the journals.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -30,7 +31,7 @@ from viubench.runner.media import DecodedVideo, load_video
 from viubench.runner.contamination import check_contamination, training_data
 from viubench.runner.identity import data_fingerprint, model_fingerprint
 from viubench.runner.results import task_results
-from viubench.runner.rundir import LOCK, MANIFEST, RESULTS, SAMPLES, Journal, environment, read_manifest, write_manifest
+from viubench.runner.rundir import LOCK, MANIFEST, RESULTS, SAMPLES, Journal, environment, read_run_manifest, write_manifest
 from viubench.dataset.store import write_json_atomic
 from viubench.task.kinds import score_response
 from viubench.task.registry import Task, TaskContext, get_tasks
@@ -119,11 +120,11 @@ def start_run(config: RunConfig, resume: Path | None = None) -> RunStart:
     if resume is None:
         inputs = config.inputs()
         run_dir = Path(config.out) / config.run_id(inputs)
-        previous = read_manifest(run_dir) if (run_dir / MANIFEST).is_file() else None
+        previous = read_run_manifest(run_dir) if (run_dir / MANIFEST).is_file() else None
         return RunStart(config, run_dir, inputs, previous)
     if not (resume / MANIFEST).is_file():
         raise UserError(f"--resume {resume}: not a run directory (no {MANIFEST})")
-    previous = read_manifest(resume)
+    previous = read_run_manifest(resume)
     saved = validate_strict(RunConfig, previous.get("config"), f"--resume {resume}: {MANIFEST} config")
     inputs = saved.inputs()
     for name, fingerprint in (previous.get("inputs") or {}).items():
@@ -136,10 +137,18 @@ def start_run(config: RunConfig, resume: Path | None = None) -> RunStart:
 def run_eval(config: RunConfig, resume: Path | None = None, progress: ProgressHook | None = None, wait: bool = False) -> RunOutcome:
     """Evaluate; one process at a time per run directory (another one exits, or waits with ``wait``)."""
     start = start_run(config, resume)
-    with exclusive(start.run_dir / LOCK, f"run directory {start.run_dir}", wait):
-        if (start.run_dir / MANIFEST).is_file():  # what the run holds now, after any process before us
-            start.previous = read_manifest(start.run_dir)
-        return _run_locked(start, progress)
+    fresh = not start.run_dir.exists()
+    try:
+        with exclusive(start.run_dir / LOCK, f"run directory {start.run_dir}", wait):
+            if (start.run_dir / MANIFEST).is_file():  # what the run holds now, after any process before us
+                start.previous = read_run_manifest(start.run_dir)
+            return _run_locked(start, progress)
+    except UserError:
+        if fresh and not (start.run_dir / MANIFEST).is_file():  # refused before it began: leave nothing behind
+            (start.run_dir / LOCK).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                start.run_dir.rmdir()
+        raise
 
 
 def _run_locked(start: RunStart, progress: ProgressHook | None) -> RunOutcome:
