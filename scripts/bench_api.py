@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from fake_openai import FakeOpenAI  # noqa: E402
 from viubench.backends.base import GenerationConfig, Request  # noqa: E402
 from viubench.backends.openai_api import OpenAIBackend, OpenAIConfig  # noqa: E402
-from viubench.runner.media import DecodedVideo  # noqa: E402
+from viubench.video.decoded import DecodedVideo  # noqa: E402
 from viubench.task.sample import AnswerFormat, Message, Part  # noqa: E402
 from viubench.video.synthetic import textured_frames  # noqa: E402
 

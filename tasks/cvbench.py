@@ -3,7 +3,7 @@
 Published layout (``Dongyh35/CVBench`` on the hub, or that folder downloaded): ``data/test-*.parquet``
 with columns ``id (int), task_type, video_1 .. video_4 (file names; empty when unused), question,
 options (list), answer (letter)``; the video files are looked up by those names under ``videos/`` or
-the folder itself. The frame budget applies to each video (SPEC 6).
+the folder itself. The frame budget applies to each video (docs/benchmark.md §6).
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from viubench.backends.openai_api import QUALITIES, OpenAIBackend, OpenAIConfig,
 from viubench.dataset.build import build_dataset
 from viubench.dataset.mix import Mix, viubench_mix
 from viubench.runner.engine import decode_sample
-from viubench.runner.media import DecodedVideo
+from viubench.video.decoded import DecodedVideo
 from viubench.task.registry import TaskContext, all_tasks
 from viubench.task.sample import AnswerFormat, Message, Part
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from viubench.runner.engine import RunConfig, decode_sample, effective_spec, run_eval
-from viubench.runner.media import DecodedVideo
+from viubench.video.decoded import DecodedVideo
 from viubench.task.kinds import score_response
 from viubench.task.registry import TaskContext, all_tasks
 from viubench.task.sample import AnswerFormat, Sample

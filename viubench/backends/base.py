@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from viubench.errors import one_line
-from viubench.runner.media import DecodedVideo
+from viubench.video.decoded import DecodedVideo
 from viubench.task.sample import AnswerFormat, Message
 
 

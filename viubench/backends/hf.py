@@ -20,7 +20,7 @@ from pydantic import Field
 from viubench.backends.base import Backend, ErrorInfo, Request, Response, chat_prompt, collapse_repeats
 from viubench.config import StrictModel
 from viubench.errors import UserError
-from viubench.runner.media import DecodedVideo
+from viubench.video.decoded import DecodedVideo
 
 INSTALL = "the hf backend needs torch, torchvision and transformers: pip install 'viubench[hf]'"
 HUB_CONNECT_TIMEOUT_S = 3.0  # a hub that does not take a connection in this long counts as unreachable

@@ -30,7 +30,7 @@ from viubench.backends.base import Backend, ErrorInfo, Request, Response
 from viubench.backends.retry import RetryPolicy, with_retries
 from viubench.config import StrictModel
 from viubench.errors import UserError, one_line
-from viubench.runner.media import DecodedVideo
+from viubench.video.decoded import DecodedVideo
 
 
 class OpenAIConfig(StrictModel):

@@ -12,7 +12,7 @@ from viubench.runner.engine import RunConfig, run_eval
 from viubench.runner.results import task_results
 from viubench.runner.rundir import RESULTS, read_manifest, read_run_manifest
 from viubench.runner.table import results_tables
-from viubench.dataset.store import write_json_atomic
+from viubench.jsonfile import write_json_atomic
 
 
 def parse_fail_on_error(text: str | None) -> float | None:

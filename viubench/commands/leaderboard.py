@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from viubench.console import console, stdout
-from viubench.dataset.store import write_json_atomic
+from viubench.jsonfile import write_json_atomic
 from viubench.report.gate import FAMILY_ALPHA, check
 from viubench.report.leaderboard import load_leaderboard, merge
 from viubench.report.render import write

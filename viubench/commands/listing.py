@@ -40,7 +40,7 @@ def run_list_command(args: argparse.Namespace) -> int:
 
 
 def list_models(args: argparse.Namespace) -> int:
-    from viubench.backends.registry import BASELINES, load_models
+    from viubench.models import BASELINES, load_models
 
     table = Table(title="models (aliases; also hf:PATH_OR_ID, vllm:PATH_OR_ID, openai:NAME)")
     for column in ("alias", "backend", "model", "options", "description"):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from viubench.backends.registry import load_models, model_location
+from viubench.models import load_models, model_location
 from viubench.console import console, stdout
 from viubench.errors import UserError
 from viubench.train.config import TrainConfig, load_train_config

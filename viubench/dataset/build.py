@@ -31,8 +31,8 @@ from viubench.dataset.store import (
     STATE_DIR,
     dataset_card,
     write_items,
-    write_json_atomic,
 )
+from viubench.jsonfile import write_json_atomic
 from viubench.errors import UserError, VideoError, one_line
 from viubench.pretext.content import SourceVideo
 from viubench.video.decode import probe

@@ -12,7 +12,8 @@ import numpy as np
 
 from viubench.dataset.mix import CountingComponent, GroundingComponent, JigsawComponent, Mix
 from viubench.dataset.plan import ItemPlan
-from viubench.dataset.store import MEDIA_DIR, PARAM_KEYS, STATE_DIR, encode_frame, write_encoded, write_json_atomic
+from viubench.dataset.store import MEDIA_DIR, PARAM_KEYS, STATE_DIR, encode_frame, write_encoded
+from viubench.jsonfile import write_json_atomic
 from viubench.errors import VideoError
 from viubench.pretext.content import ItemContent, SourceVideo
 from viubench.pretext.counting import PlacementError, generate_counting

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -137,13 +136,6 @@ def write_encoded(encoded: list[bytes], folder: Path) -> list[str]:
     for name, data in zip(names, encoded):
         (folder / name).write_bytes(data)
     return names
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON (sorted keys, stable floats) through a temporary file and an atomic rename."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, sort_keys=True, indent=1, ensure_ascii=False) + "\n")
-    os.replace(tmp, path)
 
 
 def write_items(rows: list[dict[str, Any]], path: Path) -> str:

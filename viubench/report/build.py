@@ -13,7 +13,7 @@ from typing import Any
 from PIL import Image
 
 from viubench import __version__
-from viubench.backends.registry import load_models, model_location
+from viubench.models import load_models, model_location
 from viubench.report import charts
 from viubench.report.compare import paired_delta
 from viubench.report.paper import DOMAIN_ORDER, DOWNSTREAM, VIUBENCH_COLUMNS, paper_rows

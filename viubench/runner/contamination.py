@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from viubench.backends.registry import model_location
+from viubench.models import model_location
 from viubench.console import console
 from viubench.dataset.overlap import dataset_overlap
 from viubench.errors import UserError

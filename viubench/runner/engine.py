@@ -27,12 +27,13 @@ from viubench.backends.base import Backend, ErrorInfo, GenerationConfig, Request
 from viubench.backends.registry import resolve_model
 from viubench.config import StrictModel, validate_strict
 from viubench.errors import UserError, VideoError, redact, secret_values
-from viubench.runner.media import DecodedVideo, load_video
+from viubench.runner.media import load_video
+from viubench.video.decoded import DecodedVideo
 from viubench.runner.contamination import check_contamination, training_data
 from viubench.runner.identity import data_fingerprint, model_fingerprint
 from viubench.runner.results import task_results
 from viubench.runner.rundir import LOCK, MANIFEST, RESULTS, SAMPLES, Journal, environment, read_run_manifest, write_manifest
-from viubench.dataset.store import write_json_atomic
+from viubench.jsonfile import write_json_atomic
 from viubench.task.kinds import score_response
 from viubench.task.registry import Task, TaskContext, get_tasks
 from viubench.task.sample import Sample, UnreadableSample

@@ -25,7 +25,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from viubench.backends.registry import model_entry
+from viubench.models import model_entry
 from viubench.dataset.store import MANIFEST_FILE
 from viubench.video.files import sha256_file
 

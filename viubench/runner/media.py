@@ -8,7 +8,6 @@ second, capped at ``max_frames``, evenly over the whole video (or the clip bound
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,25 +17,8 @@ from viubench.errors import VideoError
 from viubench.task.sample import VideoRef
 from viubench.task.spec import VideoSpec
 from viubench.video.decode import decode_frames, probe, resize
+from viubench.video.decoded import DecodedVideo
 from viubench.video.sampling import fit_size
-
-
-@dataclass
-class DecodedVideo:
-    """Frames with their times. ``timestamps[i] == indices[i] / source_fps``: backends that take video
-    metadata (vLLM, transformers' Qwen-VL processors) get ``indices``, ``source_fps`` and
-    ``source_frames``; ``fps`` is the rate of the sampled sequence itself."""
-
-    frames: np.ndarray  # (T, H, W, 3) uint8 RGB
-    timestamps: list[float]  # seconds, one per frame
-    fps: float  # frames per second of the sampled sequence
-    indices: list[int]
-    source_fps: float
-    source_frames: int
-
-    @property
-    def nbytes(self) -> int:
-        return int(self.frames.nbytes)
 
 
 def load_video(ref: VideoRef, spec: VideoSpec) -> DecodedVideo:

@@ -21,7 +21,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Iterator
 
-from viubench.dataset.store import write_json_atomic
+from viubench.jsonfile import write_json_atomic
 from viubench.errors import UserError
 
 MANIFEST = "manifest.json"

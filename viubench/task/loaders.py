@@ -22,7 +22,7 @@ GROUNDING_PROMPT = (
     "times. The format should be: 'The event happens in the start time - end time'. For example, The event "
     "'person turn a light on' happens in the 24.3 - 30.4 seonds. Now I will give you the textual sentence: "
     "{question} Please return its start time and end time."
-)  # SPEC 6, typo included as published
+)  # docs/benchmark.md §6, typo included as published
 MCQ_PROMPT = "{question}\n{options}\nAnswer with the option letter directly."
 
 

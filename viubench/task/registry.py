@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from viubench.errors import UserError
+from viubench.task.prepare import Preparation
 from viubench.task.sample import Sample, UnreadableSample
 from viubench.task.spec import TaskConfig, VideoSpec
 
@@ -32,11 +33,13 @@ class TaskContext:
 class Task:
     """A task: declarative ``config``, a ``load`` hook yielding samples from the task's data folder, and
     ``fixture``, which writes a tiny data folder in the task's real published schema (the contract
-    test every registered task must pass runs on it)."""
+    test every registered task must pass runs on it), and ``prepare``, what ``viubench prepare`` unpacks
+    and checks."""
 
     config: TaskConfig
     load: Callable[[TaskContext], Iterator["Sample | UnreadableSample"]]
     fixture: Callable[[Path], Path] | None = None
+    prepare: "Preparation | None" = None  # the archives ``viubench prepare`` unpacks, and the videos it checks
 
     @property
     def name(self) -> str:

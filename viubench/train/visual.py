@@ -17,7 +17,8 @@ import numpy as np
 
 from viubench.backends.base import GenerationConfig, Request, chat_prompt
 from viubench.backends.hf import processor_inputs
-from viubench.runner.media import DecodedVideo, load_video
+from viubench.runner.media import load_video
+from viubench.video.decoded import DecodedVideo
 from viubench.task.sample import Sample
 from viubench.task.spec import VideoSpec
 from viubench.video.decode import resize
