@@ -3,8 +3,9 @@
 Published layout (``lmms-eval``'s ``lmms-lab/Video-MME`` on the hub, or that folder downloaded):
 ``videomme/test-00000-of-00001.parquet`` with columns ``video_id, duration (short|medium|long),
 domain, sub_category, url, videoID, question_id, task_type, question, options (list of "A. ..."),
-answer (letter)``, and the videos as ``data/<videoID>.mp4`` (shipped in ``videos_chunked_NN.zip``
-archives: unzip them into the folder).
+answer (letter)``, and the videos as ``data/<videoID>.mp4``, shipped in ``videos_chunked_NN.zip``
+archives: ``viubench prepare videomme --data DIR`` unpacks them (a member ``data/<videoID>.mp4`` or a
+bare ``<videoID>.mp4`` both land in ``data/``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pyarrow.parquet as pq
 
 from viubench.errors import UserError
 from viubench.task.loaders import MCQ_PROMPT, data_folder, find_video, option_lines, parquet_rows, video_sample
+from viubench.task.prepare import Archive, Preparation, pack_fixture
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample, VideoRef
 from viubench.task.spec import DataSource, TaskConfig
@@ -46,8 +48,6 @@ def parquet_files(root: Path) -> list[Path]:
 
 def load(context: TaskContext) -> Iterator[Sample | UnreadableSample]:
     root = data_folder(context, CONFIG)
-    if not (root / "data").is_dir() and any(root.glob("videos_chunked_*.zip")):
-        raise UserError(f"videomme: unzip {root}/videos_chunked_*.zip into {root} first (they hold data/<videoID>.mp4)")
     for path in parquet_files(root):
         for row in parquet_rows(path, CONFIG.name, COLUMNS):
             yield _sample(root, row)
@@ -85,4 +85,29 @@ def fixture(folder: Path) -> Path:
     return folder
 
 
-TASKS = [Task(CONFIG, load, fixture)]
+def fixture_archives(folder: Path) -> Path:
+    """The same, as published: the videos inside ``videos_chunked_01.zip`` and ``videos_chunked_02.zip``."""
+    fixture(folder)
+    names = sorted(p.relative_to(folder).as_posix() for p in (folder / "data").glob("*.mp4"))
+    pack_fixture(folder, "videos_chunked_01.zip", names[:2])
+    pack_fixture(folder, "videos_chunked_02.zip", names[2:])
+    (folder / "data").rmdir()
+    return folder
+
+
+def videos(root: Path) -> list[str]:
+    return [f"data/{row['videoID']}.mp4" for path in parquet_files(root) for row in parquet_rows(path, CONFIG.name, ["videoID"])]
+
+
+def questions(root: Path) -> int:
+    return sum(1 for path in parquet_files(root) for _ in parquet_rows(path, CONFIG.name, ["question_id"]))
+
+
+PREPARATION = Preparation(
+    archives=(Archive("videos_chunked_*.zip", kind="zip", into="data", strip="data/"),),
+    videos=videos,
+    questions=questions,
+    annotations=("videomme/*.parquet",),
+    mirrors=("lmms-eval/Video-MME",),
+)
+TASKS = [Task(CONFIG, load, fixture, prepare=PREPARATION)]

@@ -109,6 +109,23 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("dataset", type=Path, metavar="DATASET", help="a folder written by 'viubench build'")
     preview.add_argument("item_id", metavar="ITEM_ID", help="the item's id, e.g. grounding_mirror-00003")
     preview.add_argument("--out", type=Path, required=True, help="PNG file to write")
+    prepare = commands.add_parser(
+        "prepare",
+        help="unpack a benchmark's published archives and check its videos are all there",
+        description=(
+            "Unpack the archives a downstream benchmark is published in (zips, tars, and byte-split parts of "
+            "either, joined in the numeric order of their names) inside its data folder, then check that every "
+            "video its annotations name is present: a table of questions, videos found and videos missing. "
+            "Interrupted, it continues where it stopped when run again; run again after it finished, it unpacks "
+            "nothing. Exit 1 when videos are missing. Without --data, the archives and annotations are fetched "
+            "from the hub into the Hugging Face cache and prepared there (docs/prepare.md)."
+        ),
+    )
+    prepare.add_argument("task", metavar="TASK", help="a task name (see 'viubench list tasks')")
+    prepare.add_argument("--data", metavar="DIR", help="the benchmark's data folder, as downloaded (TASK=DIR is accepted too)")
+    prepare.add_argument("--force", action="store_true", help="unpack every archive again, even those already unpacked")
+    prepare.add_argument("--wait", action="store_true", help="when another process is preparing the same folder, wait for it instead of exiting")
+
     evaluate = commands.add_parser(
         "eval",
         help="evaluate a model on tasks; writes a run directory",
@@ -232,6 +249,7 @@ COMMANDS = {
     "preview": "viubench.commands.preview:run_preview",
     "overlap": "viubench.commands.datasets:run_overlap_command",
     "verify": "viubench.commands.datasets:run_verify_command",
+    "prepare": "viubench.commands.prepare:run_prepare_command",
     "eval": "viubench.commands.evaluate:run_eval_command",
     "rescore": "viubench.commands.evaluate:run_rescore_command",
     "diagnose": "viubench.commands.diagnose:run_diagnose_command",

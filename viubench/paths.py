@@ -14,8 +14,26 @@ def cache_root() -> Path:
 
 
 def inside(root: Path, relative: str) -> Path:
-    """``root / relative``, refusing paths that escape ``root`` (absolute, ``..``, symlinks out)."""
+    """``root / relative``, refusing paths that escape ``root`` (absolute, ``..``, symlinks out).
+
+    One kind of link may leave ``root``: in a Hugging Face hub snapshot (``.../snapshots/REV/...``)
+    every file is a link into the repository's own ``blobs`` folder, so there a name that stays inside
+    ``root`` may resolve into that folder (and nowhere else).
+    """
+    base = root.resolve()
     resolved = (root / relative).resolve()
-    if resolved != root.resolve() and root.resolve() not in resolved.parents:
-        raise ValueError(f"path {relative!r} escapes its media root")
-    return resolved
+    if resolved == base or base in resolved.parents:
+        return resolved
+    named = Path(os.path.normpath(base / relative))
+    blobs = _snapshot_blobs(base)
+    if blobs is not None and base in named.parents and blobs in resolved.parents:
+        return resolved
+    raise ValueError(f"path {relative!r} escapes its media root")
+
+
+def _snapshot_blobs(base: Path) -> Path | None:
+    """The ``blobs`` folder of the hub snapshot that ``base`` lies in, if it lies in one."""
+    for folder in (base, *base.parents):
+        if folder.parent.name == "snapshots" and (folder.parent.parent / "blobs").is_dir():
+            return folder.parent.parent / "blobs"
+    return None

@@ -35,6 +35,7 @@ from viubench.runner.results import task_results
 from viubench.runner.rundir import LOCK, MANIFEST, RESULTS, SAMPLES, Journal, environment, read_run_manifest, write_manifest
 from viubench.jsonfile import write_json_atomic
 from viubench.task.kinds import score_response
+from viubench.task.prepare import prepare_hint
 from viubench.task.registry import Task, TaskContext, get_tasks
 from viubench.task.sample import Sample, UnreadableSample
 from viubench.task.spec import VideoSpec
@@ -138,6 +139,7 @@ def start_run(config: RunConfig, resume: Path | None = None) -> RunStart:
 def run_eval(config: RunConfig, resume: Path | None = None, progress: ProgressHook | None = None, wait: bool = False) -> RunOutcome:
     """Evaluate; one process at a time per run directory (another one exits, or waits with ``wait``)."""
     start = start_run(config, resume)
+    _check_prepared(start.config)
     fresh = not start.run_dir.exists()
     try:
         with exclusive(start.run_dir / LOCK, f"run directory {start.run_dir}", wait):
@@ -150,6 +152,15 @@ def run_eval(config: RunConfig, resume: Path | None = None, progress: ProgressHo
             with contextlib.suppress(OSError):
                 start.run_dir.rmdir()
         raise
+
+
+def _check_prepared(config: RunConfig) -> None:
+    """A ``--data`` folder whose archives were never unpacked: the prepare command, before anything starts."""
+    for task in get_tasks(config.tasks):
+        if task.prepare is not None and task.name in config.data:
+            hint = prepare_hint(Path(config.data[task.name]), task.name, task.prepare)
+            if hint:
+                raise UserError(hint)
 
 
 def _run_locked(start: RunStart, progress: ProgressHook | None) -> RunOutcome:

@@ -34,6 +34,7 @@ SAMPLE_BYTES = 1 << 20
 SAMPLES_PER_FILE = 4
 ANNOTATION_SUFFIXES = frozenset({".json", ".jsonl", ".parquet", ".csv", ".tsv", ".yaml", ".yml", ".txt", ".pkl", ".arrow"})
 BASELINES = ("random", "instant")
+PREPARE_STATE = ".viubench-prepare"  # viubench prepare's progress records: not data
 
 
 def file_fingerprint(path: Path) -> str:
@@ -65,7 +66,7 @@ def data_fingerprint(folder: Path) -> str:
         return sha256_file(manifest)
     parts: dict[str, Any] = {}
     for path in sorted(folder.rglob("*")):
-        if path.is_file():
+        if path.is_file() and PREPARE_STATE not in path.relative_to(folder).parts:
             relative = path.relative_to(folder).as_posix()
             parts[relative] = sha256_file(path) if path.suffix.lower() in ANNOTATION_SUFFIXES else path.stat().st_size
     return _combine(parts)

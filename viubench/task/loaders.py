@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 from viubench.dataset.store import ITEMS_FILE, MANIFEST_FILE
 from viubench.errors import UserError, one_line
 from viubench.paths import inside
+from viubench.task.prepare import hub_snapshot, prepare_hint
 from viubench.task.registry import TaskContext
 from viubench.task.sample import AnswerFormat, Sample, VideoRef, parts_from_template, user_turn
 from viubench.task.spec import TaskConfig
@@ -27,7 +28,13 @@ MCQ_PROMPT = "{question}\n{options}\nAnswer with the option letter directly."
 
 
 def data_folder(context: TaskContext, config: TaskConfig) -> Path:
-    """``--data NAME=DIR``, else the hub's copy of the published files (``huggingface_hub``)."""
+    """``--data NAME=DIR``, else the hub's copy of the published files (``huggingface_hub``; the
+    task's ``Preparation.mirrors`` are tried after ``config.data.hub_id``). A folder whose archives
+    were never unpacked is a one-line error naming the ``viubench prepare`` command to run."""
+    from viubench.task.registry import all_tasks  # looked up when called: the task modules import this one
+
+    task = all_tasks().get(config.name)
+    preparation = task.prepare if task is not None else None
     if context.data_dir is not None:
         if not context.data_dir.is_dir():
             raise UserError(f"{config.name}: data folder not found: {context.data_dir}")
@@ -36,20 +43,14 @@ def data_folder(context: TaskContext, config: TaskConfig) -> Path:
                 f"{config.name}: {context.data_dir} looks like a dataset made by 'viubench build', which the viubench task reads "
                 f"(--tasks viubench --data viubench={context.data_dir}); give {config.name} its own data folder"
             )
-        return context.data_dir
-    hub_id = config.data.hub_id
-    hint = f"download {hub_id or 'the benchmark'} and pass --data {config.name}=DIR"
-    if hub_id is None:
-        raise UserError(f"{config.name}: no data folder given: {hint}")
-    try:
-        from huggingface_hub import snapshot_download
-    except ImportError:
-        raise UserError(f"{config.name}: no data folder given and huggingface_hub is not installed: {hint}") from None
-    try:
-        return Path(snapshot_download(repo_id=hub_id, repo_type="dataset", revision=config.data.hub_revision))
-    except Exception as error:  # offline, gated, missing: one line, with the way out
-        reason = one_line(error, 160)
-        raise UserError(f"{config.name}: could not fetch {hub_id} from the hub ({type(error).__name__}: {reason}); {hint}") from None
+        root = context.data_dir
+    else:
+        hub_ids = ([config.data.hub_id] if config.data.hub_id else []) + list(preparation.mirrors if preparation else ())
+        root = hub_snapshot(config.name, hub_ids, config.data.hub_revision)
+    hint = prepare_hint(root, config.name, preparation) if preparation is not None else None
+    if hint:
+        raise UserError(hint)
+    return root
 
 
 def parquet_rows(path: Path, task: str, columns: list[str], optional: tuple[str, ...] = (), batch_size: int = 512) -> Iterator[dict[str, Any]]:

@@ -1,0 +1,426 @@
+"""MVBench (general video QA): 20 tasks of 200 multiple-choice questions; accuracy per task, and the
+overall score is the unweighted mean of the 20 (Li et al., "MVBench", CVPR 2024; OpenGVLab/MVBench).
+
+Published layout (``OpenGVLab/MVBench`` on the hub, gated, or that folder downloaded), read from
+``--data mvbench=DIR``. The hub repository has two branches with different layouts; the loader tells
+them apart by what the folder holds (a ``video/`` folder: ``main``; the clip folders ``star/``,
+``clevrer/`` ... at the top: ``video``):
+
+- both: ``json/<task>.json`` (20 files), each a JSON list of ``{"video", "question", "candidates"
+  (3-5 option texts), "answer" (the TEXT of one candidate)}``; unknown keys are ignored. The answer
+  letter is the index of ``answer`` in ``candidates`` (the last equal one, as the official notebook
+  reads it).
+- ``main``: raw videos in ``video/<source>.zip`` archives that unpack into ``video/`` (``viubench
+  prepare mvbench --data DIR`` does it), plus the ``video/data0613.zip`` patch whose files replace or
+  add to ``video/star/`` and ``video/clevrer/`` (a patch left unmerged in ``video/data0613/`` is read
+  too). The bounded tasks (action_sequence, action_prediction, object_interaction,
+  action_localization, episodic_reasoning) carry ``start``/``end`` in seconds: only the frames inside
+  them are shown. episodic_reasoning (TVQA) videos are folders of JPEG frames ``00001.jpg`` ... at
+  3 fps, numbered from 1 (image ``n`` shows ``n / 3`` s, as the official sampler reads them).
+  action_antonym videos are ``.webm``.
+- ``video``: pre-cut clips in per-source folders (``star/Charades_segment``, ``sta/sta_video_segment``,
+  ``tvqa/video_fps3_hq_segment``, ``ssv2_video_mp4`` ...); bounds are never applied there.
+
+Every source keeps its own folder: CLEVRER and Perception both name videos ``video_<n>.mp4``.
+fine_grained_pose needs the NTU RGB+D clips, which the hub no longer distributes: put them in
+``video/nturgbd/`` (``main``) or ``nturgbd_convert/`` (``video``); until then its questions are errors,
+shown in its row, and count 0 in the overall mean of 20 (never left out of it).
+
+Prompt (the paper's protocol): ``{question}`` then the options as ``A. text`` lines, then ``Answer
+with the option letter directly.``; no system prompt. Questions are yielded round-robin over the 20
+tasks, so ``--limit 40`` takes two questions of each. See docs/benchmarks/mvbench.md.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Literal
+
+from PIL import Image
+
+from viubench.errors import UserError, one_line
+from viubench.paths import inside
+from viubench.task.loaders import MCQ_PROMPT, data_folder, find_video, option_lines, video_sample
+from viubench.task.prepare import Archive, Preparation, prepare_command
+from viubench.task.registry import Task, TaskContext
+from viubench.task.sample import AnswerFormat, Sample, UnreadableSample, VideoRef
+from viubench.task.spec import DataSource, TaskConfig
+from viubench.video.synthetic import textured_frames, write_video
+
+Branch = Literal["main", "video"]
+FRAME_FPS = 3.0  # TVQA frame folders of the main branch: 3 fps ...
+FIRST_FRAME = 1  # ... numbered from 1
+PATCH = "video/data0613"  # where data0613.zip unpacks when it is not merged into video/
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a task's videos lie in each branch."""
+
+    main: str  # folder under the data folder, ``main`` branch (after unpacking video/*.zip)
+    video: str  # folder under the data folder, ``video`` branch
+    bounded: bool = False  # main-branch questions carry start/end seconds
+    frames: bool = False  # main-branch videos are folders of JPEG frames (3 fps, numbered from 1)
+    hint: str = ""  # what to do when its videos are missing
+
+
+STAR = Source("video/star/Charades_v1_480", "star/Charades_segment", bounded=True)
+CLEVRER = Source("video/clevrer/video_validation", "clevrer/video_validation")
+PERCEPTION = Source("video/perception/videos", "perception/videos")
+NTU_HINT = (
+    "the NTU RGB+D clips are no longer on the hub: request them from the ROSE Lab (NTU RGB+D dataset; "
+    "video/MVBench_videos_ntu.txt lists the files) and put them in video/nturgbd/ (main branch) or nturgbd_convert/ (video branch)"
+)
+SOURCES: dict[str, Source] = {  # the 20 tasks, in the order of the MVBench paper's table
+    "action_sequence": STAR,
+    "action_prediction": STAR,
+    "action_antonym": Source("video/ssv2_video", "ssv2_video_mp4"),
+    "fine_grained_action": Source("video/Moments_in_Time_Raw/videos", "Moments_in_Time_Raw/videos"),
+    "unexpected_action": Source("video/FunQA_test/test", "FunQA_test/test"),
+    "object_existence": CLEVRER,
+    "object_interaction": STAR,
+    "object_shuffle": PERCEPTION,
+    "moving_direction": CLEVRER,
+    "action_localization": Source("video/sta/sta_video", "sta/sta_video_segment", bounded=True),
+    "scene_transition": Source("video/scene_qa/video", "scene_qa/video"),
+    "action_count": PERCEPTION,
+    "moving_count": CLEVRER,
+    "moving_attribute": CLEVRER,
+    "state_change": PERCEPTION,
+    "fine_grained_pose": Source("video/nturgbd", "nturgbd_convert", hint=NTU_HINT),
+    "character_order": PERCEPTION,
+    "egocentric_navigation": Source("video/vlnqa", "vlnqa"),
+    "episodic_reasoning": Source("video/tvqa/frames_fps3_hq", "tvqa/video_fps3_hq_segment", bounded=True, frames=True),
+    "counterfactual_inference": CLEVRER,
+}
+TASK_NAMES = list(SOURCES)
+SOURCE_ZIPS = ("FunQA_test", "Moments_in_Time_Raw", "clevrer", "nturgbd", "perception", "scene_qa", "ssv2_video", "sta", "star", "tvqa", "vlnqa")
+
+CONFIG = TaskConfig(
+    name="mvbench",
+    kind="mcq",
+    domain="General video QA",
+    metric="accuracy per task; overall = unweighted mean of the 20 tasks",
+    description="MVBench: 20 temporal tasks x 200 multiple-choice questions (4,000), over 11 video sources",
+    data=DataSource(
+        hub_id="OpenGVLab/MVBench",
+        description="json/<task>.json + video/*.zip unpacked into video/ (main branch), or the video branch's pre-cut clip folders",
+    ),
+    prompt=MCQ_PROMPT,
+    max_new_tokens=8,
+    overall="subtasks",
+    subtasks=TASK_NAMES,
+)
+
+
+# --- reading the published layout -------------------------------------------------------------------
+
+
+def detect_branch(root: Path) -> Branch:
+    """``main`` when the folder has ``video/``, ``video`` when it has that branch's clip folders."""
+    if (root / "video").is_dir():
+        return "main"
+    if any((root / source.video.split("/")[0]).is_dir() for source in SOURCES.values()):
+        return "video"
+    raise UserError(
+        f"mvbench: {root} holds no MVBench videos: expected video/ (the main branch, video/*.zip unpacked there) "
+        "or the video branch's folders (star/, clevrer/, perception/ ...)"
+    )
+
+
+def _check_unpacked(root: Path) -> None:
+    """A main-branch folder without any unpacked video is one line with the fix, not 4,000 errors."""
+    if not any((root / source.main).is_dir() for source in SOURCES.values()):
+        raise UserError(
+            f"mvbench: {root}/video holds none of MVBench's video folders (star/, clevrer/, perception/ ...): "
+            f"download video/*.zip and run '{prepare_command(CONFIG.name, root)}'"
+        )
+
+
+def task_items(root: Path, task: str) -> list[Any]:
+    """The questions of ``json/<task>.json``; a missing or unreadable file is a one-line error."""
+    path = root / "json" / f"{task}.json"
+    if not path.is_file():
+        raise UserError(f"mvbench: {path} not found: MVBench has 20 task files json/<task>.json (download json/ from OpenGVLab/MVBench)")
+    try:
+        items = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise UserError(f"mvbench: {path} is not readable JSON ({one_line(error, 120)})") from None
+    if not isinstance(items, list):
+        raise UserError(f"mvbench: {path} is not a JSON list of questions")
+    return items
+
+
+def answer_letter(candidates: list[str], answer: str) -> str | None:
+    """The letter of the candidate equal to ``answer`` (the last one, as the official notebook reads it;
+    compared without surrounding blanks if none is equal as published)."""
+    for same in (lambda c: c == answer, lambda c: c.strip() == answer.strip()):
+        matches = [k for k, candidate in enumerate(candidates) if same(candidate)]
+        if matches:
+            return "ABCDEFGHIJ"[matches[-1]]
+    return None
+
+
+def _folders(source: Source, branch: Branch) -> tuple[str, ...]:
+    if branch == "video":
+        return (source.video,)
+    return (source.main, f"{PATCH}/{source.main.removeprefix('video/')}")
+
+
+def locate(root: Path, name: str, source: Source, branch: Branch) -> VideoRef | None:
+    """The video ``name`` of a task: a frame folder (3 fps, numbered from 1) or a file, the extension
+    tried loosely (an ``.webm`` name finds the ``.mp4`` of the video branch); None when absent."""
+    folders = _folders(source, branch)
+    for folder in folders:
+        try:
+            candidate = inside(root, f"{folder}/{name}")
+        except ValueError:
+            return None
+        if candidate.is_dir():
+            return VideoRef(folder=str(candidate), folder_fps=FRAME_FPS, first_index=FIRST_FRAME)
+    path = find_video(root, name, folders)
+    if path is None and Path(name).suffix:
+        path = find_video(root, str(Path(name).with_suffix("")), folders)
+    return None if path is None else VideoRef(path=str(path))
+
+
+def _bounds(item: dict[str, Any]) -> tuple[float, float] | str:
+    """(start, end) in seconds, or why the item has none."""
+    try:
+        start, end = float(item["start"]), float(item["end"])
+    except KeyError:
+        return "no start/end: this task's videos are whole recordings, shown only between the bounds"
+    except (TypeError, ValueError):
+        return f"unreadable start/end {item.get('start')!r}/{item.get('end')!r}"
+    if not (math.isfinite(start) and math.isfinite(end)) or end < start:
+        return f"bad bounds {start:g}-{end:g} s"
+    return start, end
+
+
+def _sample(root: Path, branch: Branch, task: str, number: int, item: Any) -> Sample | UnreadableSample:
+    ident = f"{task}-{number}"
+
+    def unreadable(error: str) -> UnreadableSample:
+        return UnreadableSample(id=ident, task=CONFIG.name, subtask=task, error=error)
+
+    if not isinstance(item, dict):
+        return unreadable(f"json/{task}.json[{number}] is not an object")
+    missing = [key for key in ("video", "question", "candidates", "answer") if key not in item]
+    if missing:
+        return unreadable(f"json/{task}.json[{number}] has no {', '.join(missing)}")
+    candidates, answer, name = item["candidates"], item["answer"], item["video"]
+    if not isinstance(candidates, list) or not 2 <= len(candidates) <= 10 or not all(isinstance(c, str) for c in candidates):
+        return unreadable(f"json/{task}.json[{number}]: candidates must be a list of 2-10 texts")
+    letter = answer_letter(candidates, str(answer))
+    if letter is None:
+        return unreadable(f"json/{task}.json[{number}]: the answer {str(answer)[:60]!r} is none of its candidates")
+    source = SOURCES[task]
+    ref = locate(root, str(name), source, branch)
+    if ref is None:
+        folder = _folders(source, branch)[0]
+        return unreadable(f"{folder}/{name} not found in the data folder" + (f"; {source.hint}" if source.hint else ""))
+    metadata: dict[str, Any] = {"video": str(name), "branch": branch, "answer_text": str(answer)}
+    if branch == "main" and source.bounded:
+        bounds = _bounds(item)
+        if isinstance(bounds, str):
+            return unreadable(f"json/{task}.json[{number}]: {bounds}")
+        ref = ref.model_copy(update={"start": bounds[0], "end": bounds[1]})
+        metadata |= {"start": bounds[0], "end": bounds[1]}
+    options, letters = option_lines(candidates)
+    prompt = CONFIG.prompt.format(question=str(item["question"]).strip(), options=options)
+    return video_sample(CONFIG, ident, task, prompt, [ref], letter, AnswerFormat(kind="choice", letters=letters), metadata)
+
+
+def load(context: TaskContext) -> Iterator[Sample | UnreadableSample]:
+    root = data_folder(context, CONFIG)
+    branch = detect_branch(root)
+    if branch == "main":
+        _check_unpacked(root)
+    items = {task: task_items(root, task) for task in TASK_NAMES}  # every file is read before the first question
+    for number in range(max(len(questions) for questions in items.values())):
+        for task in TASK_NAMES:  # round-robin: a --limit sees every task
+            if number < len(items[task]):
+                yield _sample(root, branch, task, number, items[task][number])
+
+
+# --- what 'viubench prepare' unpacks and checks ------------------------------------------------------
+
+
+def video_paths(root: Path) -> list[str]:
+    """Relative paths of every video the annotations name; a TVQA frame folder of ``main`` by its first
+    image (``.../<clip>/00001.jpg``), which is there once the folder is."""
+    branch = detect_branch(root)
+    paths = []
+    for task in TASK_NAMES:
+        folder = _folders(SOURCES[task], branch)[0]
+        first_image = f"/{FIRST_FRAME:05d}.jpg" if branch == "main" and SOURCES[task].frames else ""
+        paths += [f"{folder}/{item['video']}{first_image}" for item in task_items(root, task) if isinstance(item, dict) and "video" in item]
+    return list(dict.fromkeys(paths))
+
+
+def question_count(root: Path) -> int:
+    return sum(len(task_items(root, task)) for task in TASK_NAMES)
+
+
+PREPARATION = Preparation(
+    archives=tuple(Archive(f"video/{name}.zip", "zip", into="video") for name in SOURCE_ZIPS)
+    + (Archive("video/data0613.zip", "zip", into="video", strip="data0613/", overrides=True),),
+    videos=video_paths,
+    questions=question_count,
+    annotations=("json/*.json", "video/MVBench_videos_ntu.txt"),
+)
+
+
+# --- fixtures: a tiny copy of each published layout ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FixtureQuestion:
+    task: str
+    video: str  # as the main branch's json names it
+    options: int = 4
+    bounds: tuple[float, float] | None = None
+
+
+FIXTURE_QUESTIONS = [
+    FixtureQuestion("action_sequence", "ZS9XR.mp4", 4, (1.0, 4.0)),
+    FixtureQuestion("action_sequence", "ZS9XR.mp4", 4, (4.5, 7.5)),
+    FixtureQuestion("action_prediction", "ZS9XR.mp4", 4, (2.0, 6.0)),
+    FixtureQuestion("action_antonym", "74225.webm", 3),
+    FixtureQuestion("fine_grained_action", "yt-0dc5cmNxTNw_36.mp4", 4),
+    FixtureQuestion("unexpected_action", "H_A_101_1433_1631.mp4", 4),
+    FixtureQuestion("object_existence", "video_10000.mp4", 3),
+    FixtureQuestion("object_interaction", "EDXBD.mp4", 4, (0.5, 3.5)),  # a video the data0613 patch adds
+    FixtureQuestion("object_shuffle", "video_10000.mp4", 3),  # Perception's video_10000, not CLEVRER's
+    FixtureQuestion("moving_direction", "video_10000.mp4", 4),
+    FixtureQuestion("action_localization", "NBMH9.mp4", 4, (1.4, 5.6)),
+    FixtureQuestion("scene_transition", "scene_0001.mp4", 4),
+    FixtureQuestion("action_count", "video_10001.mp4", 3),
+    FixtureQuestion("moving_count", "video_10000.mp4", 4),
+    FixtureQuestion("moving_attribute", "video_10000.mp4", 4),
+    FixtureQuestion("state_change", "video_10001.mp4", 3),
+    FixtureQuestion("fine_grained_pose", "S001C001P001R001A001_rgb.avi", 4),
+    FixtureQuestion("character_order", "video_10001.mp4", 4),
+    FixtureQuestion("egocentric_navigation", "ep_0001.mp4", 4),
+    FixtureQuestion("episodic_reasoning", "castle_s01e01_seg02_clip_00", 5, (2.5, 7.0)),
+    FixtureQuestion("counterfactual_inference", "video_10000.mp4", 4),
+]
+FIXTURE_SECONDS = 8  # every raw fixture video lasts 8 s; the TVQA frame folder holds 8 s at 3 fps
+
+
+def _fixture_item(index: int, question: FixtureQuestion, video: str, bounds: bool) -> dict[str, Any]:
+    """Question ``index`` of FIXTURE_QUESTIONS; its answers fall on every letter in turn."""
+    candidates = [f"option {k + 1} of question {index}" for k in range(question.options)]
+    item: dict[str, Any] = {
+        "video": video,
+        "question": f"What happens in clip {index} ({question.task.replace('_', ' ')})?",
+        "candidates": candidates,
+        "answer": candidates[(3 * index + 1) % question.options],
+    }
+    if bounds and question.bounds is not None:
+        item |= {"start": question.bounds[0], "end": question.bounds[1]}
+    return item
+
+
+def _write_json(folder: Path, items: dict[str, list[dict[str, Any]]]) -> None:
+    (folder / "json").mkdir(parents=True, exist_ok=True)
+    for task in TASK_NAMES:
+        (folder / "json" / f"{task}.json").write_text(json.dumps(items.get(task, []), indent=1) + "\n")
+
+
+def _fixture_video(path: Path, seed: int, seconds: float) -> None:
+    """A short textured video; ``.webm`` in VP8 and ``.avi`` in MPEG-4, as the sources publish them."""
+    if path.exists():
+        return
+    codec = {".webm": "libvpx", ".avi": "mpeg4"}.get(path.suffix, "libx264")
+    write_video(path, textured_frames(max(2, round(seconds * 12)), 96, 64, seed), fps=12, codec=codec)
+
+
+def _frame_folder(folder: Path, seed: int) -> None:
+    """TVQA-style JPEG frames ``00001.jpg`` ... at 3 fps."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for number, frame in enumerate(textured_frames(int(FIXTURE_SECONDS * FRAME_FPS), 96, 64, seed), start=FIRST_FRAME):
+        Image.fromarray(frame).save(folder / f"{number:05d}.jpg", quality=90)
+
+
+def _seed(source: Source, video: str) -> int:
+    return sum((source.main + video).encode()) % 1000
+
+
+def fixture(folder: Path) -> Path:
+    """The ``main`` layout, unpacked (as 'viubench prepare' leaves it, data0613 merged): one or two
+    questions per task, bounded raw videos, a TVQA frame folder, an ssv2 ``.webm``, an NTU ``.avi``."""
+    items: dict[str, list[dict[str, Any]]] = {}
+    for index, question in enumerate(FIXTURE_QUESTIONS):
+        source = SOURCES[question.task]
+        target = folder / source.main / question.video
+        if source.frames:
+            _frame_folder(target, _seed(source, question.video))
+        else:
+            _fixture_video(target, _seed(source, question.video), FIXTURE_SECONDS)
+        items.setdefault(question.task, []).append(_fixture_item(index, question, question.video, bounds=True))
+    _write_json(folder, items)
+    return folder
+
+
+PATCHED = ("video/star/Charades_v1_480/EDXBD.mp4", "video/clevrer/video_validation/video_10000.mp4")
+
+
+def fixture_archives(folder: Path, with_ntu: bool = False) -> Path:
+    """The ``main`` layout as the hub ships it: ``json/`` and ``video/<source>.zip`` (members under
+    ``<source>/``), and the ``data0613.zip`` patch (members under ``data0613/``) that adds
+    ``star/Charades_v1_480/EDXBD.mp4`` (absent from star.zip) and replaces
+    ``clevrer/video_validation/video_10000.mp4`` (empty in clevrer.zip). Like the hub today there is
+    no ``nturgbd.zip`` (only ``MVBench_videos_ntu.txt``) unless ``with_ntu``."""
+    with tempfile.TemporaryDirectory() as scratch:
+        unpacked = fixture(Path(scratch) / "mvbench")
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "video").mkdir(exist_ok=True)
+        (folder / "json").mkdir(exist_ok=True)
+        for path in sorted((unpacked / "json").iterdir()):
+            (folder / "json" / path.name).write_bytes(path.read_bytes())
+        videos = unpacked / "video"
+        for name in SOURCE_ZIPS:
+            if name == "nturgbd" and not with_ntu:
+                continue
+            with zipfile.ZipFile(folder / "video" / f"{name}.zip", "w") as archive:
+                for path in sorted((videos / name).rglob("*")):
+                    relative = path.relative_to(unpacked).as_posix()
+                    if relative == PATCHED[0]:
+                        continue
+                    if relative == PATCHED[1]:
+                        archive.writestr(path.relative_to(videos).as_posix(), b"")
+                    elif path.is_file():
+                        archive.write(path, path.relative_to(videos).as_posix())
+        with zipfile.ZipFile(folder / "video" / "data0613.zip", "w") as archive:
+            for relative in PATCHED:
+                archive.write(unpacked / relative, "data0613/" + relative.removeprefix("video/"))
+        ntu = sorted(item["video"] for item in json.loads((unpacked / "json" / "fine_grained_pose.json").read_text()))
+        (folder / "video" / "MVBench_videos_ntu.txt").write_text("\n".join(ntu) + "\n")
+    return folder
+
+
+def fixture_video_branch(folder: Path) -> Path:
+    """The ``video`` branch: the same questions without bounds, each bounded one a pre-cut clip named
+    ``<id>_<start>_<end>.mp4``, TVQA as mp4, ssv2 as mp4, in that branch's per-source folders."""
+    items: dict[str, list[dict[str, Any]]] = {}
+    for index, question in enumerate(FIXTURE_QUESTIONS):
+        source = SOURCES[question.task]
+        stem = Path(question.video).stem
+        if question.bounds is not None:
+            start, end = question.bounds
+            name, seconds = f"{stem}_{start:g}_{end:g}.mp4", end - start
+        else:
+            name, seconds = f"{stem}.mp4", FIXTURE_SECONDS
+        _fixture_video(folder / source.video / name, _seed(source, name), seconds)
+        items.setdefault(question.task, []).append(_fixture_item(index, question, name, bounds=False))
+    _write_json(folder, items)
+    return folder
+
+
+TASKS = [Task(CONFIG, load, fixture, prepare=PREPARATION)]

@@ -1,0 +1,296 @@
+"""The unpacking engine of ``viubench prepare``: zips, tars, and byte-split parts of either, unpacked
+into the data folder resumably and idempotently.
+
+- Parts of one archive are read as one file (:class:`JoinedFile`), never joined in memory or on disk.
+- Every member is written to a temporary file inside the state folder, then renamed into place, so a
+  file at its final path is always whole; a member cut short by a kill is written again.
+- Progress is recorded in ``DIR/.viubench-prepare/<task>.json`` (:class:`PrepareState`): per archive,
+  the parts it was found as (names and sizes), how many members are unpacked, and whether it is done.
+  A rerun skips finished archives and continues the others after their last recorded member; an
+  archive whose parts changed (downloaded again) is unpacked again, and so are the ``overrides``
+  archives after any archive unpacked in this run, so patches stay on top.
+- A member whose path would leave the data folder (absolute, ``..``: "zip slip") is refused; for a
+  zip before anything of it is written. Links, devices and other special members are not created.
+"""
+
+from __future__ import annotations
+
+import bisect
+import io
+import os
+import shutil
+import stat
+import tarfile
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Callable
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from viubench.errors import UserError, one_line
+from viubench.jsonfile import write_json_atomic
+from viubench.task.prepare import STATE_FOLDER, ArchiveSet, member_path
+
+Progress = Callable[[int, "int | None", "str | None"], None]  # console.progress_bar's update(done, total, note)
+CHUNK = 1 << 20
+CHECKPOINT_SECONDS = 1.0  # progress is recorded when this long has passed since the last record,
+CHECKPOINT_BYTES = 4 << 20  # or this much archive was read since (and after each archive)
+
+
+class ArchiveProgress(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    parts: list[str]  # the file names of the archive (its parts, in joining order)
+    sizes: list[int]
+    members_done: int = 0  # members unpacked, in archive order
+    done: bool = False
+
+
+class PrepareState(BaseModel):
+    """``DIR/.viubench-prepare/<task>.json``: what ``viubench prepare`` has unpacked so far."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = 1
+    archives: dict[str, ArchiveProgress] = {}
+
+    def current(self, item: ArchiveSet) -> ArchiveProgress | None:
+        """The recorded progress of ``item``, if it was recorded for the same parts."""
+        entry = self.archives.get(item.key)
+        if entry is None or entry.parts != [p.name for p in item.parts] or entry.sizes != [p.stat().st_size for p in item.parts]:
+            return None
+        return entry
+
+    def is_done(self, item: ArchiveSet) -> bool:
+        entry = self.current(item)
+        return entry is not None and entry.done
+
+
+def state_path(root: Path, task: str) -> Path:
+    return root / STATE_FOLDER / f"{task}.json"
+
+
+def load_state(root: Path, task: str) -> PrepareState:
+    """The recorded progress; a missing or damaged state file means nothing is recorded."""
+    path = state_path(root, task)
+    try:
+        return PrepareState.model_validate_json(path.read_text())
+    except (OSError, ValueError, ValidationError):
+        return PrepareState()
+
+
+def save_state(root: Path, task: str, state: PrepareState) -> None:
+    path = state_path(root, task)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(path, state.model_dump(mode="json"))
+
+
+class JoinedFile(io.RawIOBase):
+    """The byte-split parts of one archive read as a single seekable file (one part open at a time)."""
+
+    def __init__(self, parts: tuple[Path, ...] | list[Path]) -> None:
+        super().__init__()
+        self.parts = list(parts)
+        sizes = [p.stat().st_size for p in self.parts]
+        self.starts = [sum(sizes[:k]) for k in range(len(sizes))]
+        self.size = sum(sizes)
+        self.position = 0
+        self.open_index = -1
+        self.handle: io.BufferedReader | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.position, io.SEEK_END: self.size}[whence]
+        if base + offset < 0:
+            raise OSError("seek before the start of the archive")
+        self.position = base + offset
+        return self.position
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self.position >= self.size or len(buffer) == 0:
+            return 0
+        index = bisect.bisect_right(self.starts, self.position) - 1
+        if index != self.open_index:
+            self._close_part()
+            self.handle = open(self.parts[index], "rb")
+            self.open_index = index
+        assert self.handle is not None
+        end = self.starts[index + 1] if index + 1 < len(self.starts) else self.size
+        self.handle.seek(self.position - self.starts[index])
+        count = self.handle.readinto(memoryview(buffer)[: min(len(buffer), end - self.position)])
+        self.position += count
+        return count
+
+    def _close_part(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+            self.handle, self.open_index = None, -1
+
+    def close(self) -> None:
+        self._close_part()
+        super().close()
+
+
+@dataclass
+class UnpackSummary:
+    unpacked: list[str] = field(default_factory=list)  # labels of the archives unpacked (or finished) in this run
+    already: list[str] = field(default_factory=list)  # labels of those found unpacked by an earlier run
+    special: int = 0  # links and special files not created
+
+
+@dataclass
+class _Run:
+    """The state of one ``unpack`` call, shared by the per-format loops."""
+
+    root: Path
+    task: str
+    state: PrepareState
+    scratch: Path
+    progress: Progress | None
+    total: int
+    done: int = 0
+    unsaved: int = 0  # bytes read since progress was last recorded
+    saved_at: float = field(default_factory=time.monotonic)
+    summary: UnpackSummary = field(default_factory=UnpackSummary)
+
+    def advance(self, count: int, note: str, entry: ArchiveProgress | None = None) -> None:
+        self.done += count
+        self.unsaved += count
+        if self.progress is not None:
+            self.progress(self.done >> 20, max(self.total >> 20, 1), note)
+        if entry is not None and (self.unsaved >= CHECKPOINT_BYTES or time.monotonic() - self.saved_at >= CHECKPOINT_SECONDS):
+            self.checkpoint()
+
+    def checkpoint(self) -> None:
+        save_state(self.root, self.task, self.state)
+        self.saved_at, self.unsaved = time.monotonic(), 0
+
+    def write(self, source: BinaryIO, relative: str, label: str) -> None:
+        """Copy ``source`` to ``root/relative`` through a temporary file, so the final path is whole."""
+        scratch = self.scratch / "member.part"
+        with open(scratch, "wb") as target:
+            shutil.copyfileobj(source, target, CHUNK)
+        destination = self.root / relative
+        if destination.is_dir() and not destination.is_symlink():
+            raise UserError(f"{label}: member {relative!r} is a file, but {destination} is a folder; move it away and run prepare again")
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(scratch, destination)
+
+    def folder(self, relative: str) -> None:
+        (self.root / relative).mkdir(parents=True, exist_ok=True)
+
+
+def unpack(root: Path, task: str, sets: list[ArchiveSet], progress: Progress | None = None, force: bool = False) -> UnpackSummary:
+    """Unpack ``sets`` (from ``prepare.archive_sets``) into ``root``, continuing from the recorded
+    progress (``force``: from the start). The progress bar counts MiB of archive read."""
+    state = PrepareState() if force else load_state(root, task)
+    scratch = root / STATE_FOLDER / f"{task}.tmp"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    run = _Run(root, task, state, scratch, progress, total=sum(item.size for item in sets if not state.is_done(item)))
+    changed = False  # an archive was unpacked in this run: the overrides archives after it go on top again
+    try:
+        for item in sets:
+            entry = state.current(item)
+            again = changed and item.archive.overrides  # a patch goes on top of what was just unpacked, whole
+            if entry is not None and entry.done and not again:
+                run.summary.already.append(item.label)
+                continue
+            if entry is None or entry.done or again:  # never started, downloaded again, or a patch laid on top again
+                run.total += item.size if entry is not None and entry.done else 0
+                entry = ArchiveProgress(parts=[p.name for p in item.parts], sizes=[p.stat().st_size for p in item.parts])
+                state.archives[item.key] = entry
+            _unpack_one(run, item, entry)
+            entry.done = True
+            run.checkpoint()
+            run.summary.unpacked.append(item.label)
+            changed = True
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return run.summary
+
+
+def _unpack_one(run: _Run, item: ArchiveSet, entry: ArchiveProgress) -> None:
+    joined = JoinedFile(item.parts)
+    reader = io.BufferedReader(joined, CHUNK)
+    try:
+        if item.archive.kind.startswith("zip"):
+            _unpack_zip(run, item, entry, reader)
+        else:
+            _unpack_tar(run, item, entry, reader, joined)
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, zipfile.LargeZipFile) as error:
+        what = "the joined parts are not" if len(item.parts) > 1 else "it is not"
+        raise UserError(f"{item.label}: {what} a readable {item.archive.kind.split('-')[0]} archive ({one_line(error, 120)}); download it again") from None
+    except OSError as error:  # disk full, permissions
+        raise UserError(f"{item.label}: could not unpack into {run.root}: {one_line(error, 160)}") from None
+    finally:
+        reader.close()
+
+
+def _refuse(item: ArchiveSet, run: _Run, name: str) -> UserError:
+    return UserError(f"{item.label}: member {name!r} would be written outside {run.root}; refusing to unpack it (the archive is damaged or unsafe)")
+
+
+def _unpack_zip(run: _Run, item: ArchiveSet, entry: ArchiveProgress, reader: io.BufferedReader) -> None:
+    with zipfile.ZipFile(reader) as bundle:
+        infos = bundle.infolist()
+        targets = []
+        for info in infos:
+            try:
+                targets.append(member_path(info.filename, item.archive))
+            except ValueError:
+                raise _refuse(item, run, info.filename) from None
+        needed = sum(info.file_size for info in infos[entry.members_done :])
+        free = shutil.disk_usage(run.root).free
+        if needed > free:
+            raise UserError(f"{item.label}: unpacking needs {needed / 2**30:.1f} GiB, {run.root} has {free / 2**30:.1f} GiB free")
+        run.advance(sum(info.compress_size for info in infos[: entry.members_done]), item.label)
+        for index in range(entry.members_done, len(infos)):
+            info, target = infos[index], targets[index]
+            if target is not None:
+                if info.is_dir():
+                    run.folder(target)
+                elif stat.S_ISLNK(info.external_attr >> 16):
+                    run.summary.special += 1
+                else:
+                    with bundle.open(info) as source:
+                        run.write(source, target, item.label)
+            entry.members_done = index + 1
+            run.advance(info.compress_size, item.label, entry)
+
+
+def _unpack_tar(run: _Run, item: ArchiveSet, entry: ArchiveProgress, reader: io.BufferedReader, joined: JoinedFile) -> None:
+    with tarfile.open(fileobj=reader, mode="r:*") as bundle:
+        index, position = 0, 0
+        while (member := bundle.next()) is not None:
+            bundle.members.clear()  # iteration only: keep memory flat on archives of millions of members
+            if index >= entry.members_done:
+                try:
+                    target = member_path(member.name, item.archive)
+                except ValueError:
+                    raise _refuse(item, run, member.name) from None
+                if target is not None:
+                    if member.isdir():
+                        run.folder(target)
+                    elif member.isreg():
+                        source = bundle.extractfile(member)
+                        assert source is not None
+                        with source:
+                            run.write(source, target, item.label)
+                    else:
+                        run.summary.special += 1
+                entry.members_done = index + 1
+            index += 1
+            run.advance(joined.tell() - position, item.label, entry)
+            position = joined.tell()
+        run.advance(joined.size - position, item.label)
