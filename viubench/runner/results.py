@@ -6,6 +6,22 @@ counts as 0 and is counted in ``parse_failures``. The ``paper_compatible`` block
 paper's released scripts would print (docs/scoring.md): ``score`` and ``n`` over the items they
 count (``paper_score`` not None; errors never count), and for grounding also ``miou`` and
 ``r@0.3``/``r@0.5``/``r@0.7`` over the same items, all x100.
+
+A task whose ``overall`` is ``pairs`` (Vinoground's text score) is scored over pairs, never over
+items: its items are grouped by the pair key of their ids (``TaskConfig.pairs``), and a pair with
+all its members present scores 1 iff every member scores 1; in the paper-compatible block a pair
+counts only when every member counts, and is right only when every member is. ``n`` counts pairs,
+``errors`` and ``parse_failures`` count pairs with an errored or unparsable member, the bootstrap
+resamples pairs, a pair missing members (a ``--limit`` or an interrupted run) is left out and counted
+in ``incomplete``, and a pair belongs to the subtask of its first member. Every summary of such a
+task (subtasks, groups, overall) is over pairs, and ``per_sample`` holds one row per pair (``id`` is
+the pair key): the same columns, so reports and the gate compare pairs. ``unit`` says which
+(``items`` or ``pairs``); ``overall_rule`` stays ``samples`` there, as the overall is the mean of
+the ``per_sample`` rows.
+
+``aggregates`` (``TaskConfig.aggregates``) are other scores of the whole task, beside the overall
+one, each a full summary plus its ``rule``: ``samples``, ``subtasks`` and ``groups`` over the task's
+units (its items, or its pairs), ``pairs`` over pairs of items of its own pair rule.
 """
 
 from __future__ import annotations
@@ -18,7 +34,7 @@ import numpy as np
 
 from viubench.runner.rundir import SAMPLES, read_journal
 from viubench.scoring.metrics import bootstrap_interval, recall_at, resampled_means
-from viubench.task.spec import TaskConfig
+from viubench.task.spec import Aggregate, PairRule, TaskConfig
 
 RESAMPLES = 1000
 RECALL_THRESHOLDS = (0.3, 0.5, 0.7)
@@ -36,6 +52,55 @@ class Entry:
 @dataclass
 class TaskRecords:
     by_subtask: dict[str, dict[str, Entry]] = field(default_factory=dict)
+
+    def order(self, declared: list[str]) -> list[str]:
+        """The subtasks present: the declared ones in their order, then the others sorted."""
+        return [s for s in declared if s in self.by_subtask] + sorted(s for s in self.by_subtask if s not in declared)
+
+    def entries(self, subtasks: list[str]) -> list[Entry]:
+        return [e for name in subtasks for e in self.by_subtask.get(name, {}).values()]
+
+
+@dataclass
+class Paired:
+    """Pairs as the units of a score: subtask -> pair key -> the pair's entry, and per subtask how many
+    pairs were left out for missing members."""
+
+    records: TaskRecords
+    incomplete: dict[str, int]
+
+
+def pair_entry(members: list[Entry]) -> Entry:
+    """A pair scores 1 iff every member scores 1; its paper score likewise, None when a member's is."""
+    papers = [m.paper_score for m in members]
+    return Entry(
+        score=float(all(m.score >= 1.0 for m in members)),
+        error=any(m.error for m in members),
+        parse_failed=any(m.parse_failed for m in members),
+        paper_score=None if any(p is None for p in papers) else float(all(p >= 1.0 for p in papers if p is not None)),
+        iou=None,
+    )
+
+
+def pair_records(records: TaskRecords, rule: PairRule, subtasks: list[str] | None = None) -> Paired:
+    """The pairs of ``rule`` among the items of ``subtasks`` (all when None), by the subtask of their
+    first member; a pair without exactly ``rule.size`` members is left out and counted."""
+    members: dict[str, list[tuple[str, Entry]]] = {}
+    for subtask, entries in records.by_subtask.items():
+        if subtasks is not None and subtask not in subtasks:
+            continue
+        for ident, entry in entries.items():
+            key = rule.key(ident)
+            if key is not None:
+                members.setdefault(key, []).append((subtask, entry))
+    paired = Paired(TaskRecords(), {})
+    for key, found in members.items():
+        subtask = found[0][0]
+        if len(found) == rule.size:
+            paired.records.by_subtask.setdefault(subtask, {})[key] = pair_entry([entry for _, entry in found])
+        else:
+            paired.incomplete[subtask] = paired.incomplete.get(subtask, 0) + 1
+    return paired
 
 
 def load_records(run_dir: Path, task: str) -> TaskRecords:
@@ -86,15 +151,19 @@ def summarize(entries: list[Entry], seed: int = 0) -> dict[str, Any]:
     return summary
 
 
-def mean_of_subtasks(groups: list[list[float]], seed: int = 0) -> tuple[float, tuple[float, float]]:
-    """Unweighted mean of subtask means with a stratified bootstrap interval (each subtask resampled)."""
+def mean_of_subtasks(groups: list[list[float]], seed: int = 0, weights: list[float] | None = None) -> tuple[float, tuple[float, float]]:
+    """Unweighted mean of subtask means (or with ``weights`` summing to 1, their weighted sum) with a
+    stratified bootstrap interval (each subtask resampled)."""
     means = [float(np.mean(g)) for g in groups]
     rng = np.random.default_rng(seed)
     draws = np.zeros(RESAMPLES)
-    for scores in groups:
-        draws += resampled_means(np.asarray(scores, dtype=float), RESAMPLES, rng)
-    draws /= len(groups)
-    return float(np.mean(means)), (float(np.percentile(draws, 2.5)), float(np.percentile(draws, 97.5)))
+    for index, scores in enumerate(groups):
+        drawn = resampled_means(np.asarray(scores, dtype=float), RESAMPLES, rng)
+        draws += drawn if weights is None else weights[index] * drawn
+    if weights is None:
+        draws /= len(groups)
+    score = float(np.mean(means)) if weights is None else float(np.dot(weights, means))
+    return score, (float(np.percentile(draws, 2.5)), float(np.percentile(draws, 97.5)))
 
 
 def _mean_of_paper_scores(summaries: list[dict[str, Any]]) -> float | None:
@@ -103,19 +172,81 @@ def _mean_of_paper_scores(summaries: list[dict[str, Any]]) -> float | None:
     return float(np.mean(scores)) if scores and all(score is not None for score in scores) else None
 
 
+def weighted_summary(strata: list[tuple[list[Entry], float]]) -> dict[str, Any]:
+    """The summary of the union of the strata's entries, its score the weighted mean of the strata's
+    means (relative weights; equal weights: the unweighted mean of subtask means) with a stratified
+    bootstrap interval, and its paper-compatible score the same mean of the strata's paper-compatible
+    scores (None when a stratum has no counted item)."""
+    distinct = list({id(e): e for entries, _ in strata for e in entries}.values())
+    summary = summarize(distinct)
+    strata = [(entries, weight) for entries, weight in strata if entries]
+    if not strata:
+        return summary
+    total = sum(weight for _, weight in strata)
+    weights = None if len({weight for _, weight in strata}) == 1 else [weight / total for _, weight in strata]
+    score, (low, high) = mean_of_subtasks([[e.score for e in entries] for entries, _ in strata], weights=weights)
+    summary["score"], summary["ci95"] = 100 * score, [100 * low, 100 * high]
+    papers = [summarize(entries)["paper_compatible"]["score"] for entries, _ in strata]
+    if any(paper is None for paper in papers):
+        summary["paper_compatible"]["score"] = None
+    else:
+        summary["paper_compatible"]["score"] = float(np.mean(papers)) if weights is None else float(np.dot(weights, papers))
+    return summary
+
+
+def _group_strata(units: TaskRecords, config: TaskConfig, names: list[str]) -> list[tuple[list[Entry], float]]:
+    """The mean of the named groups' scores as strata: with ``overall: subtasks`` a group is the mean of
+    its subtasks (each subtask a stratum), else the mean over its pooled units (one stratum)."""
+    present = {g: [m for m in config.groups[g] if m in units.by_subtask] for g in names}
+    present = {g: members for g, members in present.items() if members}
+    strata: list[tuple[list[Entry], float]] = []
+    for members in present.values():
+        if config.overall == "subtasks":
+            strata += [(list(units.by_subtask[m].values()), 1 / (len(present) * len(members))) for m in members]
+        else:
+            strata.append((units.entries(members), 1 / len(present)))
+    return strata
+
+
+def aggregate_summary(items: TaskRecords, units: TaskRecords, config: TaskConfig, aggregate: Aggregate) -> dict[str, Any]:
+    """One of ``config.aggregates``: a summary of the task's ``units`` (items or pairs) by its rule, or,
+    for ``pairs``, of its own pairs of ``items``."""
+    if aggregate.rule == "pairs":
+        assert aggregate.pairs is not None  # validated by Aggregate
+        paired = pair_records(items, aggregate.pairs, aggregate.members or None)
+        pairs = paired.records
+        summary = summarize(pairs.entries(pairs.order(config.subtasks))) | {"incomplete": sum(paired.incomplete.values())}
+    elif aggregate.rule == "groups":
+        summary = weighted_summary(_group_strata(units, config, aggregate.members or list(config.groups)))
+    else:
+        present = [s for s in (aggregate.members or units.order(config.subtasks)) if s in units.by_subtask]
+        if aggregate.rule == "samples":
+            summary = summarize(units.entries(present))
+        else:
+            summary = weighted_summary([(list(units.by_subtask[s].values()), 1 / len(present)) for s in present])
+    return summary | {"rule": aggregate.rule, "description": aggregate.description}
+
+
 def task_results(run_dir: Path, config: TaskConfig) -> dict[str, Any]:
-    records = load_records(run_dir, config.name)
-    order = [s for s in config.subtasks if s in records.by_subtask] + sorted(s for s in records.by_subtask if s not in config.subtasks)
-    subtasks = {name: summarize(list(records.by_subtask[name].values())) for name in order}
-    everything = [e for name in order for e in records.by_subtask[name].values()]
-    overall = summarize(everything)
-    if config.overall == "subtasks" and order:
-        score, (low, high) = mean_of_subtasks([[e.score for e in records.by_subtask[name].values()] for name in order])
-        overall["score"], overall["ci95"] = 100 * score, [100 * low, 100 * high]
-        overall["paper_compatible"]["score"] = _mean_of_paper_scores([subtasks[name] for name in order])
+    items = load_records(run_dir, config.name)
+    units, incomplete = items, None
+    if config.overall == "pairs":
+        assert config.pairs is not None  # validated by TaskConfig
+        paired = pair_records(items, config.pairs)
+        units, incomplete = paired.records, paired.incomplete
+    order = units.order(config.subtasks)
+    subtasks = {name: summarize(list(units.by_subtask[name].values())) for name in order}
+    if config.overall == "subtasks":
+        overall = weighted_summary([(list(units.by_subtask[name].values()), 1.0) for name in order])
+    else:
+        overall = summarize(units.entries(order))
+    if incomplete is not None:
+        overall["incomplete"] = sum(incomplete.values())
+        for name in order:
+            subtasks[name]["incomplete"] = incomplete.get(name, 0)
     groups = {}
     for group, members in config.groups.items():
-        present = [m for m in members if m in records.by_subtask]
+        present = [m for m in members if m in units.by_subtask]
         if not present:
             continue
         if config.overall == "subtasks":
@@ -128,20 +259,22 @@ def task_results(run_dir: Path, config: TaskConfig) -> dict[str, Any]:
                 "subtasks": present,
             }
         else:
-            groups[group] = summarize([e for m in present for e in records.by_subtask[m].values()]) | {"subtasks": present}
-    ids = [ident for name in order for ident in records.by_subtask[name]]
+            groups[group] = summarize(units.entries(present)) | {"subtasks": present}
+    aggregates = {name: aggregate_summary(items, units, config, aggregate) for name, aggregate in config.aggregates.items()}
     per_sample = {
-        "id": ids,
-        "subtask": [name for name in order for _ in records.by_subtask[name]],
-        "score": [round(e.score, 6) for name in order for e in records.by_subtask[name].values()],
+        "id": [ident for name in order for ident in units.by_subtask[name]],
+        "subtask": [name for name in order for _ in units.by_subtask[name]],
+        "score": [round(e.score, 6) for e in units.entries(order)],
     }
     return {
         "task": config.name,
         "version": config.version,
         "metric": config.metric,
-        "overall_rule": config.overall,
+        "overall_rule": "samples" if config.overall == "pairs" else config.overall,  # how overall follows from per_sample
+        "unit": "pairs" if config.overall == "pairs" else "items",
         "overall": overall,
         "groups": groups,
+        "aggregates": aggregates,
         "subtasks": subtasks,
-        "per_sample": per_sample,  # columnar: what reports pair runs on (errors score 0)
+        "per_sample": per_sample,  # columnar: what reports pair runs on (errors score 0); one row per unit
     }

@@ -28,8 +28,17 @@ def _paper(summary: dict[str, Any], key: str = "score") -> str:
     return _fmt(summary.get("paper_compatible", {}).get(key), 2)
 
 
+def _count_label(name: str, summary: dict[str, Any], pairs: bool) -> str:
+    """The counts row's label; scores over pairs say so, with the pairs left out for missing members."""
+    if not pairs:
+        return name
+    incomplete = summary.get("incomplete") or 0
+    return f"{name} (pairs; {incomplete} incomplete left out)" if incomplete else f"{name} (pairs)"
+
+
 def results_tables(model: str, results: dict[str, dict[str, Any]], paper_compatible: bool = False) -> list[Table]:
-    """Per task: the scores in the paper's layout, then n, interval, errors and parse failures.
+    """Per task: the scores in the paper's layout (the task's aggregates beside Overall), then n,
+    interval, errors and parse failures of the overall score and of each aggregate.
 
     With ``paper_compatible`` the scores table gets a second row, what the paper's released scripts
     would print on the same answers (unparsable or empty answers left out as they leave them out;
@@ -38,6 +47,7 @@ def results_tables(model: str, results: dict[str, dict[str, Any]], paper_compati
     tables = []
     for name, result in results.items():
         subtasks, overall = result["subtasks"], result["overall"]
+        aggregates = result.get("aggregates") or {}
         columns = list(subtasks) if result["overall_rule"] == "subtasks" else []
         extra = [k for k in ("miou", "r@0.3", "r@0.5", "r@0.7") if k in overall]
         scores = Table(title=f"{name}: {result['metric']}")
@@ -47,6 +57,8 @@ def results_tables(model: str, results: dict[str, dict[str, Any]], paper_compati
         for group in result["groups"]:
             scores.add_column(group, justify="right")
         scores.add_column("Overall", justify="right", style="bold")
+        for aggregate in aggregates:
+            scores.add_column(aggregate, justify="right")
         for key in extra:
             scores.add_column(key, justify="right")
         scores.add_row(
@@ -54,6 +66,7 @@ def results_tables(model: str, results: dict[str, dict[str, Any]], paper_compati
             *(_fmt(subtasks[s]["score"]) for s in columns),
             *(_fmt(g["score"]) for g in result["groups"].values()),
             _fmt(overall["score"]),
+            *(_fmt(a["score"]) for a in aggregates.values()),
             *(_fmt(overall[k]) for k in extra),
         )
         if paper_compatible:
@@ -62,6 +75,7 @@ def results_tables(model: str, results: dict[str, dict[str, Any]], paper_compati
                 *(_paper(subtasks[s]) for s in columns),
                 *(_paper(g) for g in result["groups"].values()),
                 _paper(overall),
+                *(_paper(a) for a in aggregates.values()),
                 *(_paper(overall, k) for k in extra),
                 style="italic",
             )
@@ -70,8 +84,11 @@ def results_tables(model: str, results: dict[str, dict[str, Any]], paper_compati
         columns = ["", "95% interval", "n", "errors", "parse failures"] + (["paper-compatible n"] if paper_compatible else [])
         for column in columns:
             counts.add_column(column, justify="right")
-        ci = overall["ci95"]
-        row = ["Overall", f"[{ci[0]:.1f}, {ci[1]:.1f}]" if ci else "-", str(overall["n"]), str(overall["errors"]), str(overall["parse_failures"])]
-        counts.add_row(*row, *([str(overall["paper_compatible"]["n"])] if paper_compatible else []))
+        rows = [("Overall", overall, result.get("unit") == "pairs")]
+        rows += [(label, summary, summary.get("rule") == "pairs" or result.get("unit") == "pairs") for label, summary in aggregates.items()]
+        for label, summary, pairs in rows:
+            ci = summary.get("ci95")
+            row = [_count_label(label, summary, pairs), f"[{ci[0]:.1f}, {ci[1]:.1f}]" if ci else "-", str(summary["n"]), str(summary["errors"]), str(summary["parse_failures"])]
+            counts.add_row(*row, *([str(summary["paper_compatible"]["n"])] if paper_compatible else []))
         tables.append(counts)
     return tables

@@ -1,0 +1,199 @@
+"""AoTBench (arrow of time): does a model see which way time flows in a video? Five published files
+in three elements: sequence direction (ReverseFilm, UCF101), directional caption matching (Rtime_t2v,
+Rtime_v2t) and AoT-sensitive video QA (AoTBench_QA). Xue, Luo and Grauman, "Seeing the Arrow of Time
+in Large Multimodal Models" (NeurIPS 2025, arXiv 2506.03340); code github.com/zihuixue/seeAoT.
+
+Published layout (``sherryxzh/AoTBench`` on the hub, or that folder downloaded): the five files
+``data_files/input/{ReverseFilm,UCF101,Rtime_t2v,Rtime_v2t,AoTBench_QA}.json`` (``data_files/X.json``
+is read too), each a list of ``{"qa_idx", "video_name", "question", "ans"}``: ``video_name`` is the
+video's path relative to the data folder (extensions vary; a name whose file has another video
+extension is found too), ``question`` holds the options (``A. ...`` lines) and, as published, the
+answer instruction, ``ans`` is the letter. No archive of the videos is documented, so ``viubench
+prepare`` unpacks nothing and only checks that every video is there.
+
+Choices (docs/benchmarks/aotbench.md):
+
+- the prompt is the published question as it is; only a question without an answer instruction gets
+  the paper's "Answer with the option letter directly." (never a second instruction);
+- the overall score is the unweighted mean of the five files' accuracies (each file is one
+  published test, scored alone by the authors' ``eval/read_qa.py``); how the AoTBench paper forms
+  its single number is not documented, so the mean of the three elements (``Elements``) and the
+  accuracy over all items (``Micro``) are reported beside it, and the three elements as groups.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Iterator
+
+from viubench.errors import UserError, one_line
+from viubench.task.loaders import MCQ_PROMPT, data_folder, find_video, video_sample
+from viubench.task.prepare import Preparation
+from viubench.task.registry import Task, TaskContext
+from viubench.task.sample import AnswerFormat, Sample, UnreadableSample, VideoRef
+from viubench.task.spec import Aggregate, DataSource, TaskConfig
+from viubench.video.synthetic import textured_frames, textured_video, write_video
+
+FILES = ["ReverseFilm", "UCF101", "Rtime_t2v", "Rtime_v2t", "AoTBench_QA"]
+ELEMENTS = {
+    "Sequence direction": ["ReverseFilm", "UCF101"],
+    "Caption matching": ["Rtime_t2v", "Rtime_v2t"],
+    "AoT VQA": ["AoTBench_QA"],
+}
+CONFIG = TaskConfig(
+    name="aotbench",
+    kind="mcq",
+    domain="General video QA",
+    metric="accuracy; Overall = mean of the 5 files (Elements = mean of the 3 elements, Micro = all items)",
+    description="AoTBench: arrow-of-time perception, 5 files in 3 elements (sequence direction, caption matching, AoT VQA)",
+    data=DataSource(hub_id="sherryxzh/AoTBench", description="data_files/input/<file>.json + the videos their video_name points to"),
+    prompt="{question}",
+    max_new_tokens=8,
+    overall="subtasks",
+    subtasks=FILES,
+    groups=ELEMENTS,
+    aggregates={
+        "Elements": Aggregate(rule="groups", description="unweighted mean of the three elements"),
+        "Micro": Aggregate(rule="samples", description="accuracy over all items"),
+    },
+)
+ANSWER_INSTRUCTION = MCQ_PROMPT.rsplit("\n", 1)[-1]  # the paper's: "Answer with the option letter directly."
+INSTRUCTION = re.compile(r"answer with the (option|letter|choice)|only output|respond with the (option|letter)", re.IGNORECASE)
+OPTION_LINE = re.compile(r"^\s*\(?([A-J])[.):]\s", re.MULTILINE)
+FIELDS = ("qa_idx", "video_name", "question", "ans")
+
+
+def mcq_question(question: str) -> str:
+    """A published question that embeds its options: as it is when it carries an answer instruction,
+    else with the paper's instruction on a line of its own."""
+    text = question.strip()
+    return text if INSTRUCTION.search(text) else f"{text}\n{ANSWER_INSTRUCTION}"
+
+
+def option_letters(question: str) -> str:
+    """The letters of the ``A. ...`` option lines of a question, in order (``ABCD`` when none is found)."""
+    letters = "".join(dict.fromkeys(OPTION_LINE.findall(question)))
+    return letters or "ABCD"
+
+
+def read_json_list(path: Path, task: str, fields: tuple[str, ...]) -> list[dict[str, Any]]:
+    """A published annotation file: a JSON list of objects with ``fields``; anything else is one line."""
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise UserError(f"{task}: {path} is not readable JSON ({one_line(error, 120)})") from None
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise UserError(f"{task}: {path} is not a list of questions")
+    for index, row in enumerate(rows):
+        missing = [name for name in fields if name not in row]
+        if missing:
+            raise UserError(f"{task}: {path}: question {index} has no {', '.join(missing)}: it is not the file this task reads")
+    return rows
+
+
+def annotation_files(root: Path) -> dict[str, Path]:
+    """The five files, from ``data_files/input/`` or ``data_files/``; a missing one is an error."""
+    found, missing = {}, []
+    for name in FILES:
+        path = next((p for p in (root / "data_files" / "input" / f"{name}.json", root / "data_files" / f"{name}.json") if p.is_file()), None)
+        if path is None:
+            missing.append(name)
+        else:
+            found[name] = path
+    if missing:
+        raise UserError(f"aotbench: no data_files/input/{missing[0]}.json in {root}" + (f" (nor {len(missing) - 1} more of the five files)" if len(missing) > 1 else ""))
+    return found
+
+
+def find_file(root: Path, name: str) -> Path | None:
+    """``name`` (relative to the data folder), or the same path with another video extension."""
+    return find_video(root, name, ("",)) or find_video(root, str(Path(name).with_suffix("")), ("",))
+
+
+def load(context: TaskContext) -> Iterator[Sample | UnreadableSample]:
+    root = data_folder(context, CONFIG)
+    for name, path in annotation_files(root).items():
+        for row in read_json_list(path, CONFIG.name, FIELDS):
+            yield _sample(root, name, row)
+
+
+def _sample(root: Path, subtask: str, row: dict[str, Any]) -> Sample | UnreadableSample:
+    ident = f"{subtask}-{row['qa_idx']}"
+    video = find_file(root, str(row["video_name"]))
+    if video is None:
+        return UnreadableSample(id=ident, task=CONFIG.name, subtask=subtask, error=f"video {row['video_name']} not found under {root}")
+    question = str(row["question"])
+    answer = str(row["ans"]).strip().strip("()").rstrip(".")[:1].upper()
+    element = next(group for group, members in ELEMENTS.items() if subtask in members)
+    return video_sample(
+        CONFIG, ident, subtask, mcq_question(question), [VideoRef(path=str(video))], answer,
+        AnswerFormat(kind="choice", letters=option_letters(question)), {"qa_idx": row["qa_idx"], "video_name": row["video_name"], "element": element},
+    )
+
+
+def videos(root: Path) -> list[str]:
+    """Every video the five files name, relative to the data folder (as published)."""
+    return list(dict.fromkeys(str(row["video_name"]) for path in annotation_files(root).values() for row in read_json_list(path, CONFIG.name, FIELDS)))
+
+
+def questions(root: Path) -> int:
+    return sum(len(read_json_list(path, CONFIG.name, FIELDS)) for path in annotation_files(root).values())
+
+
+# A fixture's questions per file: (video_name, question stem, options, answer); two sub-folders, one .avi.
+FIXTURE = {
+    "ReverseFilm": [
+        ("ReverseFilm/film_0001.mp4", "Is this film clip played forward or in reverse?", ["Forward", "Reverse"], "B"),
+        ("ReverseFilm/film_0002.avi", "Is this film clip played forward or in reverse?", ["Forward", "Reverse"], "A"),
+    ],
+    "UCF101": [
+        ("UCF101/v_PushUps_g01_c01.avi", "Is this video played forward or in reverse?", ["Forward", "Reverse"], "A"),
+        ("UCF101/v_Diving_g02_c03.avi", "Is this video played forward or in reverse?", ["Forward", "Reverse"], "B"),
+    ],
+    "Rtime_t2v": [
+        ("Rtime/rtime_0007.mp4", "Which caption best describes this video?", ["A man opens the door", "A man closes the door"], "A"),
+        ("Rtime/rtime_0008.mp4", "Which caption best describes this video?", ["A glass is filled", "A glass is emptied"], "B"),
+    ],
+    "Rtime_v2t": [
+        ("Rtime/rtime_0007.mp4", "Does the caption 'a man opens the door' match the video played forward or in reverse?", ["Forward", "Reverse"], "A"),
+        ("Rtime/rtime_0008.mp4", "Does the caption 'a glass is emptied' match the video played forward or in reverse?", ["Forward", "Reverse"], "A"),
+    ],
+    "AoTBench_QA": [
+        ("AoTBench_QA/tempcompass_8307961.mp4", "What is happening first in the video?", ["Chatting while walking", "Showing a tablet", "At the same time"], "A"),
+        ("AoTBench_QA/nextqa_4010069.mp4", "What does the child do after climbing the slide?", ["Slides down", "Climbs again", "Waves", "Sits still"], "C"),
+    ],
+}
+PUBLISHED_INSTRUCTION = "Answer with the option's letter from the given choices directly."
+
+
+def fixture_rows() -> dict[str, list[dict[str, Any]]]:
+    """The five files' rows in the published schema (``qa_idx`` restarts in each file)."""
+    files = {}
+    for name, items in FIXTURE.items():
+        rows = []
+        for index, (video, stem, options, answer) in enumerate(items):
+            lines = "\n".join(f"{'ABCDEFGHIJ'[k]}. {option}" for k, option in enumerate(options))
+            rows.append({"qa_idx": index, "video_name": video, "question": f"{stem}\n{lines}\n{PUBLISHED_INSTRUCTION}", "ans": answer})
+        files[name] = rows
+    return files
+
+
+def fixture(folder: Path) -> Path:
+    """The five files with two questions each, their videos in four sub-folders (some .avi)."""
+    for seed, video in enumerate(sorted({row["video_name"] for rows in fixture_rows().values() for row in rows})):
+        path = folder / video
+        if path.suffix == ".avi":
+            write_video(path, textured_frames(40, 128, 96, 60 + seed), codec="mpeg4")
+        else:
+            textured_video(path, count=40, width=128, height=96, seed=60 + seed)
+    (folder / "data_files" / "input").mkdir(parents=True, exist_ok=True)
+    for name, rows in fixture_rows().items():
+        (folder / "data_files" / "input" / f"{name}.json").write_text(json.dumps(rows, indent=1))
+    return folder
+
+
+fixture_archives = fixture  # no archive of AoTBench is documented: its archived form is the unpacked one
+
+TASKS = [Task(CONFIG, load, fixture, prepare=Preparation(archives=(), videos=videos, questions=questions))]
