@@ -107,6 +107,7 @@ def build_report(run_dirs: list[Path], options: ReportOptions) -> dict[str, Any]
         "runs": [{"label": r.label, "model": r.model, "run_id": r.run_id, "path": str(r.path), "status": r.manifest.get("status"), "frames": r.frames} for r in runs],
         "warnings": protocol_warnings(runs, tasks) + contamination_warnings(runs, tasks),
         "published": bool(published),
+        "viubench": None,  # the Table 1 layout, when a run or the paper's rows have VIUBench
     }
     if "viubench" in tasks or published:
         columns = [c for c in VIUBENCH_COLUMNS]
@@ -145,6 +146,8 @@ def domain_tables(runs: list[RunView], tasks: list[str], published: list[dict[st
     downstream = [t for t in tasks if t != "viubench"]
     if published:
         downstream += [t for t in DOWNSTREAM if t not in downstream and t != "viubench"]
+    paper_order = list(DOWNSTREAM)  # the paper's column order; other tasks after, as they came
+    downstream.sort(key=lambda t: paper_order.index(t) if t in paper_order else len(paper_order))
     tables = []
     for domain in DOMAIN_ORDER + sorted({domain_of(t) for t in downstream} - set(DOMAIN_ORDER)):
         members = [t for t in downstream if domain_of(t) == domain]
