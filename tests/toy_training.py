@@ -24,17 +24,28 @@ TOY_CONFIG = {"max_pixels": 12544, "min_pixels": 3136, "max_response_tokens": 4,
 
 def toy_mix(out: Path) -> Path:
     """The 2-clip jigsaw mix, built from the sample clips, keeping the items whose answer is ``21``."""
+    import hashlib
+    import json
+
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     from viubench.dataset.build import build_dataset
     from viubench.dataset.mix import resolve_mix
+    from viubench.dataset.store import write_items
+    from viubench.jsonfile import write_json_atomic
 
     mix_file = out.parent / "toy_mix.yaml"
     mix_file.write_text(TOY_MIX)
     build_dataset(resolve_mix(str(mix_file)), out, None, seed=0, workers=2)
     table = pq.read_table(out / "items.parquet")
-    pq.write_table(table.filter(pc.equal(table["answer"], "21")), out / "items.parquet")
+    kept = table.filter(pc.equal(table["answer"], "21")).to_pylist()
+    # a subset is a dataset of its own: its manifest must vouch for the new items (eval checks it)
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["items_sha256"] = write_items(kept, out / "items.parquet")
+    manifest["media_sha256"] = hashlib.sha256("".join(row["media_sha256"] for row in kept).encode()).hexdigest()
+    manifest["num_items"] = len(kept)
+    write_json_atomic(out / "manifest.json", manifest)
     return out
 
 
