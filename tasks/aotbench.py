@@ -24,12 +24,11 @@ Choices (docs/benchmarks/aotbench.md):
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any, Iterator
 
-from viubench.errors import UserError, one_line
-from viubench.task.loaders import MCQ_PROMPT, data_folder, find_video, video_sample
+from viubench.errors import UserError
+from viubench.task.loaders import data_folder, find_video, mcq_question, option_letters, read_json_list, video_sample
 from viubench.task.prepare import Preparation
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample, VideoRef
@@ -59,38 +58,7 @@ CONFIG = TaskConfig(
         "Micro": Aggregate(rule="samples", description="accuracy over all items"),
     },
 )
-ANSWER_INSTRUCTION = MCQ_PROMPT.rsplit("\n", 1)[-1]  # the paper's: "Answer with the option letter directly."
-INSTRUCTION = re.compile(r"answer with the (option|letter|choice)|only output|respond with the (option|letter)", re.IGNORECASE)
-OPTION_LINE = re.compile(r"^\s*\(?([A-J])[.):]\s", re.MULTILINE)
 FIELDS = ("qa_idx", "video_name", "question", "ans")
-
-
-def mcq_question(question: str) -> str:
-    """A published question that embeds its options: as it is when it carries an answer instruction,
-    else with the paper's instruction on a line of its own."""
-    text = question.strip()
-    return text if INSTRUCTION.search(text) else f"{text}\n{ANSWER_INSTRUCTION}"
-
-
-def option_letters(question: str) -> str:
-    """The letters of the ``A. ...`` option lines of a question, in order (``ABCD`` when none is found)."""
-    letters = "".join(dict.fromkeys(OPTION_LINE.findall(question)))
-    return letters or "ABCD"
-
-
-def read_json_list(path: Path, task: str, fields: tuple[str, ...]) -> list[dict[str, Any]]:
-    """A published annotation file: a JSON list of objects with ``fields``; anything else is one line."""
-    try:
-        rows = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise UserError(f"{task}: {path} is not readable JSON ({one_line(error, 120)})") from None
-    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
-        raise UserError(f"{task}: {path} is not a list of questions")
-    for index, row in enumerate(rows):
-        missing = [name for name in fields if name not in row]
-        if missing:
-            raise UserError(f"{task}: {path}: question {index} has no {', '.join(missing)}: it is not the file this task reads")
-    return rows
 
 
 def annotation_files(root: Path) -> dict[str, Path]:
@@ -129,7 +97,7 @@ def _sample(root: Path, subtask: str, row: dict[str, Any]) -> Sample | Unreadabl
     element = next(group for group, members in ELEMENTS.items() if subtask in members)
     return video_sample(
         CONFIG, ident, subtask, mcq_question(question), [VideoRef(path=str(video))], answer,
-        AnswerFormat(kind="choice", letters=option_letters(question)), {"qa_idx": row["qa_idx"], "video_name": row["video_name"], "element": element},
+        AnswerFormat(kind="choice", letters=option_letters(question) or "ABCD"), {"qa_idx": row["qa_idx"], "video_name": row["video_name"], "element": element},
     )
 
 

@@ -25,7 +25,6 @@ Choices where the benchmark's own code differs (each one is a field of ``CONFIG`
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Iterator
 
@@ -33,7 +32,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from viubench.errors import UserError
-from viubench.task.loaders import data_folder, find_video, parquet_rows, video_sample
+from viubench.task.loaders import data_folder, find_video, option_letters, parquet_rows, video_sample
 from viubench.task.prepare import Archive, Preparation, pack_fixture
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample, VideoRef
@@ -55,7 +54,6 @@ CONFIG = TaskConfig(
 COLUMNS = ["video_id", "question", "answer", "dim"]
 VIDEO_FOLDERS = ("videos", "")
 ZIP = "tempcompass_videos.zip"
-OPTION_LINE = re.compile(r"^\s*\(?([A-Z])[.)]\s", re.MULTILINE)
 
 
 def parquet_files(root: Path) -> list[Path]:
@@ -82,7 +80,7 @@ def load(context: TaskContext) -> Iterator[Sample | UnreadableSample]:
 def _sample(root: Path, row: dict, ident: str) -> Sample | UnreadableSample:
     subtask = str(row.get("dim"))
     question, answer = str(row.get("question") or "").strip(), str(row.get("answer") or "").strip()
-    letters = "".join(dict.fromkeys(OPTION_LINE.findall(question)))
+    letters = option_letters(question)
     target = answer[:1]
     if not letters or target not in letters:
         return UnreadableSample(id=ident, task=CONFIG.name, subtask=subtask, error=f"answer {answer!r} is not one of the options in the question")

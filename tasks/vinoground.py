@@ -35,9 +35,8 @@ import zipfile
 from pathlib import Path
 from typing import Any, Iterator
 
-from viubench.builtin_tasks.aotbench import mcq_question, option_letters, read_json_list
 from viubench.errors import UserError
-from viubench.task.loaders import data_folder, find_video, video_sample
+from viubench.task.loaders import data_folder, find_video, mcq_question, option_letters, read_json_list, video_sample
 from viubench.task.prepare import Archive, Preparation
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample, VideoRef

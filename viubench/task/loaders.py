@@ -3,6 +3,8 @@ hub's copy of the published layout), locating videos, and building samples of th
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -24,7 +26,10 @@ GROUNDING_PROMPT = (
     "'person turn a light on' happens in the 24.3 - 30.4 seonds. Now I will give you the textual sentence: "
     "{question} Please return its start time and end time."
 )  # docs/benchmark.md §6, typo included as published
-MCQ_PROMPT = "{question}\n{options}\nAnswer with the option letter directly."
+ANSWER_INSTRUCTION = "Answer with the option letter directly."  # the paper's protocol
+MCQ_PROMPT = "{question}\n{options}\n" + ANSWER_INSTRUCTION
+_INSTRUCTION = re.compile(r"answer with the (option|letter|choice)|only output|respond with the (option|letter)", re.IGNORECASE)
+_OPTION_LINE = re.compile(r"^\s*\(?([A-Z])[.):]\s", re.MULTILINE)
 
 
 def data_folder(context: TaskContext, config: TaskConfig) -> Path:
@@ -129,3 +134,30 @@ def option_lines(options: list[str]) -> tuple[str, str]:
         text = str(option).strip()
         lines.append(text if text[:2] in (f"{letter}.", f"{letter})") else f"{letter}. {text}")
     return "\n".join(lines), letters
+
+
+def mcq_question(question: str) -> str:
+    """A published question that embeds its options: as it is when it carries an answer instruction,
+    else with the paper's instruction on a line of its own."""
+    text = question.strip()
+    return text if _INSTRUCTION.search(text) else f"{text}\n{ANSWER_INSTRUCTION}"
+
+
+def option_letters(question: str) -> str:
+    """The letters of the ``A. ...`` option lines of a question that embeds its options, in order ("" when none)."""
+    return "".join(dict.fromkeys(_OPTION_LINE.findall(question)))
+
+
+def read_json_list(path: Path, task: str, fields: tuple[str, ...]) -> list[dict[str, Any]]:
+    """A published annotation file: a JSON list of objects with ``fields``; anything else is one line."""
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise UserError(f"{task}: {path} is not readable JSON ({one_line(error, 120)})") from None
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise UserError(f"{task}: {path} is not a list of questions")
+    for index, row in enumerate(rows):
+        missing = [name for name in fields if name not in row]
+        if missing:
+            raise UserError(f"{task}: {path}: question {index} has no {', '.join(missing)}: it is not the file this task reads")
+    return rows
