@@ -129,6 +129,15 @@ def test_a_task_without_its_videos_is_reported_and_counted_in_the_mean_of_20(mai
     assert len(results["subtasks"]) == 20
     assert results["overall"]["score"] == pytest.approx(100 * 19 / 20)  # every other answer is right: 19 of 20, not 100
     assert results["overall"]["paper_compatible"]["score"] != pytest.approx(100.0)
+    coverage = results["overall"]["coverage"]
+    assert (coverage["of"], coverage["scored"], coverage["all_errors"], coverage["absent"]) == (20, 19, ["fine_grained_pose"], [])
+    from viubench.runner.table import results_tables
+    from rich.console import Console
+
+    console = Console(record=True, width=400)
+    for table in results_tables("scripted", outcome.results):
+        console.print(table)
+    assert "Overall covers 19 of 20 subtasks (only errors, counted 0: fine_grained_pose)" in console.export_text()
 
 
 def test_the_video_branch_loads_pre_cut_clips_without_bounds(tmp_path: Path) -> None:

@@ -227,6 +227,22 @@ def aggregate_summary(items: TaskRecords, units: TaskRecords, config: TaskConfig
     return summary | {"rule": aggregate.rule, "description": aggregate.description}
 
 
+def subtask_coverage(units: TaskRecords, declared: list[str]) -> dict[str, Any]:
+    """How many of the declared subtasks a mean of subtasks really covers: one with no sample at all
+    (absent: not averaged in) or only errors (averaged in as 0) is named, never silently averaged away."""
+    absent = [name for name in declared if name not in units.by_subtask]
+    all_errors = [name for name in declared if name in units.by_subtask and all(e.error for e in units.by_subtask[name].values())]
+    return {"of": len(declared), "scored": len(declared) - len(absent) - len(all_errors), "absent": absent, "all_errors": all_errors}
+
+
+def coverage_note(coverage: dict[str, Any] | None) -> str | None:
+    """``covers 19 of 20 subtasks (only errors: fine_grained_pose)``, or None when all are covered."""
+    if not coverage or coverage["scored"] == coverage["of"]:
+        return None
+    parts = [f"{label}: {', '.join(names)}" for label, names in (("only errors, counted 0", coverage["all_errors"]), ("no samples, not averaged", coverage["absent"])) if names]
+    return f"covers {coverage['scored']} of {coverage['of']} subtasks ({'; '.join(parts)})"
+
+
 def task_results(run_dir: Path, config: TaskConfig) -> dict[str, Any]:
     items = load_records(run_dir, config.name)
     units, incomplete = items, None
@@ -238,6 +254,8 @@ def task_results(run_dir: Path, config: TaskConfig) -> dict[str, Any]:
     subtasks = {name: summarize(list(units.by_subtask[name].values())) for name in order}
     if config.overall == "subtasks":
         overall = weighted_summary([(list(units.by_subtask[name].values()), 1.0) for name in order])
+        if config.subtasks:
+            overall["coverage"] = subtask_coverage(units, config.subtasks)
     else:
         overall = summarize(units.entries(order))
     if incomplete is not None:

@@ -6,6 +6,8 @@ from typing import Any
 
 from rich.table import Table
 
+from viubench.runner.results import coverage_note
+
 ABBREVIATIONS = {
     "counting_easy": "CE",
     "counting_hard": "CH",
@@ -50,7 +52,8 @@ def results_tables(model: str, results: dict[str, dict[str, Any]], paper_compati
         aggregates = result.get("aggregates") or {}
         columns = list(subtasks) if result["overall_rule"] == "subtasks" else []
         extra = [k for k in ("miou", "r@0.3", "r@0.5", "r@0.7") if k in overall]
-        scores = Table(title=f"{name}: {result['metric']}")
+        note = coverage_note(overall.get("coverage"))
+        scores = Table(title=f"{name}: {result['metric']}", caption=f"Overall {note}" if note else None)
         scores.add_column("model")
         for subtask in columns:
             scores.add_column(ABBREVIATIONS.get(subtask, subtask), justify="right")
