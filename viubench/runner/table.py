@@ -38,6 +38,19 @@ def _count_label(name: str, summary: dict[str, Any], pairs: bool) -> str:
     return f"{name} (pairs; {incomplete} incomplete left out)" if incomplete else f"{name} (pairs)"
 
 
+WIDE = 10  # subtask columns beyond which a task's subtasks get a table of their own, one row each
+
+
+def subtask_rows(name: str, subtasks: dict[str, dict[str, Any]], paper_compatible: bool) -> Table:
+    table = Table(title=f"{name}: per subtask")
+    for column in ["subtask", "score", "n", "errors", "parse failures"] + (["paper-compatible"] if paper_compatible else []):
+        table.add_column(column, justify="left" if column == "subtask" else "right")
+    for subtask, summary in subtasks.items():
+        row = [subtask, _fmt(summary["score"]), str(summary["n"]), str(summary["errors"]), str(summary["parse_failures"])]
+        table.add_row(*row, *([_paper(summary)] if paper_compatible else []))
+    return table
+
+
 def results_tables(model: str, results: dict[str, dict[str, Any]], paper_compatible: bool = False) -> list[Table]:
     """Per task: the scores in the paper's layout (the task's aggregates beside Overall), then n,
     interval, errors and parse failures of the overall score and of each aggregate.
@@ -51,6 +64,9 @@ def results_tables(model: str, results: dict[str, dict[str, Any]], paper_compati
         subtasks, overall = result["subtasks"], result["overall"]
         aggregates = result.get("aggregates") or {}
         columns = list(subtasks) if result["overall_rule"] == "subtasks" else []
+        if len(columns) > WIDE:  # too many to read side by side (MVBench's 20): one row per subtask below
+            tables.append(subtask_rows(name, subtasks, paper_compatible))
+            columns = []
         extra = [k for k in ("miou", "r@0.3", "r@0.5", "r@0.7") if k in overall]
         note = coverage_note(overall.get("coverage"))
         scores = Table(title=f"{name}: {result['metric']}", caption=f"Overall {note}" if note else None)
