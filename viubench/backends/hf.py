@@ -66,14 +66,15 @@ class HFBackend(Backend):
 
     def _start_workers(self) -> None:
         import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
 
-        context = multiprocessing.get_context("spawn")
-        devices = context.Queue()
+        from viubench.workers import worker_pool
+
+        devices = multiprocessing.get_context("spawn").Queue()
         for index in range(self.config.data_parallel):
             devices.put("cpu" if self.config.device == "cpu" else f"cuda:{index}")
         single = self.config.model_copy(update={"data_parallel": 1})
-        self._pool = ProcessPoolExecutor(self.config.data_parallel, mp_context=context, initializer=_init_worker, initargs=(single, self.source, self.seed, devices))
+        # the model copies exit with this process, however it dies
+        self._pool = worker_pool(self.config.data_parallel, _init_worker, (single, self.source, self.seed, devices))
         # load every copy now (a broken model fails here, once, not per batch)
         try:
             loaded = list(self._pool.map(_worker_ready, range(self.config.data_parallel)))
