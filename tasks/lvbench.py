@@ -1,0 +1,244 @@
+"""LVBench (extreme long video QA): 1,549 multiple-choice questions over 103 hour-long videos, six
+question categories. docs/benchmarks/lvbench.md is the user's page.
+
+Two published layouts are read from ``--data lvbench=DIR``:
+
+- the official annotations (``THUDM/LVBench``, also ``zai-org/LVBench``): ``video_info.meta.jsonl``,
+  one JSON object per VIDEO: ``key`` (its YouTube id), ``type``, ``video_info`` and ``qa``, a list of
+  ``{uid, question, answer, question_type, time_reference}``. ``question`` holds the options as
+  ``(A) ...`` lines, ``answer`` is a letter, ``question_type`` a LIST of categories. The videos are
+  not distributed: the user downloads them as ``videos/<key>.mp4`` (or ``<key>.mp4`` at the top).
+- lmms-eval's copy (``lmms-lab/LVBench``, moved to ``lmms-eval/LVBench``: both ids are tried): one
+  row per question in ``data/*.parquet`` (``question``, ``answer``, ``video_path``, and ``uid``,
+  ``question_type``, ``options`` when present), the videos in ``video_chunks/videos_chunk_NNN.zip``,
+  each a zip of its own, that ``viubench prepare lvbench`` unpacks into ``videos/``.
+
+Score: accuracy over the questions (micro; each counted once). ``question_type`` is multi-label: a
+question counts in EVERY category it lists. The subtask of a question is the set of its categories
+(``KIR+ER``), and each category is a group over every subtask that holds it, so a group's score is
+the accuracy over the questions listing that category (the groups pool questions: the overall rule
+is ``samples``). A question whose video is missing is an error, counted wrong in the overall score
+and in each of its categories.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from itertools import combinations
+from pathlib import Path
+from typing import Any, Iterator
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from viubench.errors import UserError, one_line
+from viubench.task.loaders import data_folder, find_video, mcq_question, option_letters, option_lines, parquet_rows, video_sample
+from viubench.task.prepare import Archive, Preparation, pack_fixture
+from viubench.task.registry import Task, TaskContext
+from viubench.task.sample import AnswerFormat, Sample, UnreadableSample, VideoRef
+from viubench.task.spec import DataSource, TaskConfig
+from viubench.video.synthetic import textured_video
+
+# The six categories as the official leaderboard names them, in its column order.
+CATEGORIES = {
+    "key information retrieval": "KIR",
+    "event understanding": "EU",
+    "summarization": "Sum",
+    "entity recognition": "ER",
+    "reasoning": "Rea",
+    "temporal grounding": "TG",
+}
+SEPARATOR = "+"
+UNCATEGORISED = "uncategorised"
+COMBINATIONS = [SEPARATOR.join(c) for size in range(1, len(CATEGORIES) + 1) for c in combinations(CATEGORIES.values(), size)]
+CONFIG = TaskConfig(
+    name="lvbench",
+    kind="mcq",
+    domain="Long video QA",
+    metric="accuracy (micro, each question once); per category (a question counts in every category it lists)",
+    description="LVBench: 1,549 multiple-choice questions over 103 long videos, 6 categories (multi-label)",
+    data=DataSource(hub_id="lmms-lab/LVBench", description="video_info.meta.jsonl + videos/<key>.mp4, or data/*.parquet + video_chunks/*.zip"),
+    prompt="{question}",  # the options are inside the published question; mcq_question adds the paper's instruction
+    max_new_tokens=8,
+    subtasks=COMBINATIONS,
+    groups={abbreviation: [c for c in COMBINATIONS if abbreviation in c.split(SEPARATOR)] for abbreviation in CATEGORIES.values()},
+)
+META = "video_info.meta.jsonl"
+VIDEO_FOLDERS = ("videos", "")
+CHUNKS = "video_chunks/videos_chunk_*.zip"
+PARQUET_COLUMNS = ["question", "answer", "video_path"]
+PARQUET_OPTIONAL = ("uid", "question_type", "options", "key")
+
+
+def meta_file(root: Path) -> Path | None:
+    return next(iter(sorted(root.glob(META)) or sorted(root.glob(f"*/{META}"))), None)
+
+
+def parquet_files(root: Path) -> list[Path]:
+    return sorted(root.glob("data/*.parquet")) or sorted(root.glob("*.parquet"))
+
+
+def read_meta(path: Path) -> list[dict[str, Any]]:
+    """The videos of ``video_info.meta.jsonl``: one JSON object per line, each with ``key`` and ``qa``."""
+    videos = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserError(f"lvbench: {path} is not readable ({one_line(error, 120)})") from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            video = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise UserError(f"lvbench: {path} line {number} is not JSON ({one_line(error, 80)})") from None
+        if not isinstance(video, dict) or "key" not in video or not isinstance(video.get("qa"), list):
+            raise UserError(f"lvbench: {path} line {number} has no key and qa list: it is not the file this task reads")
+        videos.append(video)
+    return videos
+
+
+def rows(root: Path) -> Iterator[dict[str, Any]]:
+    """One row per question, from the official jsonl (preferred) or lmms-eval's parquet:
+    ``{uid, question, answer, question_type, video}`` with ``video`` the name to look for."""
+    meta = meta_file(root)
+    if meta is not None:
+        for video in read_meta(meta):
+            for qa in video["qa"]:
+                yield {**(qa if isinstance(qa, dict) else {}), "video": f"{video['key']}.mp4"}
+        return
+    files = parquet_files(root)
+    if not files:
+        raise UserError(f"lvbench: no {META} (official LVBench) or data/*.parquet (lmms-eval's copy) in {root}")
+    for path in files:
+        for row in parquet_rows(path, CONFIG.name, PARQUET_COLUMNS, PARQUET_OPTIONAL):
+            yield {**row, "video": str(row.get("video_path") or f"{row.get('key')}.mp4")}
+
+
+def categories(value: Any) -> list[str]:
+    """``question_type`` as a list of category names (a list, or the text of one or of a list)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = ast.literal_eval(text)
+            except (ValueError, SyntaxError):
+                value = [text]
+        else:
+            value = [text] if text else []
+    if not isinstance(value, (list, tuple)):
+        return []
+    return [str(name).strip().lower() for name in value if str(name).strip()]
+
+
+def subtask_of(value: Any) -> str:
+    """The subtask of a question: its categories, abbreviated, in the leaderboard's order (``KIR+ER``)."""
+    names = categories(value)
+    known = [abbreviation for name, abbreviation in CATEGORIES.items() if name in names]
+    unknown = sorted({name for name in names if name not in CATEGORIES})
+    return SEPARATOR.join(known + unknown) or UNCATEGORISED
+
+
+def load(context: TaskContext) -> Iterator[Sample | UnreadableSample]:
+    root = data_folder(context, CONFIG)
+    seen: dict[str, int] = {}
+    for number, row in enumerate(rows(root)):
+        ident = str(row.get("uid") if row.get("uid") not in (None, "") else f"q{number}")
+        seen[ident] = seen.get(ident, 0) + 1
+        yield _sample(root, row, ident if seen[ident] == 1 else f"{ident}-{seen[ident]}")
+
+
+def _locate(root: Path, name: str) -> Path | None:
+    """``name`` as given (a ``video_path`` relative to the data folder), else its file name in ``videos/`` or at the top."""
+    return (find_video(root, name, ("",)) if "/" in name else None) or find_video(root, Path(name).name, VIDEO_FOLDERS)
+
+
+def _sample(root: Path, row: dict[str, Any], ident: str) -> Sample | UnreadableSample:
+    subtask = subtask_of(row.get("question_type"))
+    question = str(row.get("question") or "").strip()
+    options = row.get("options")
+    if isinstance(options, (list, tuple)) and len(options) and not option_letters(question):
+        question = question + "\n" + option_lines([str(o) for o in options])[0]  # lmms-eval's optional options column
+    letters = option_letters(question)
+    answer = str(row.get("answer") or "").strip().strip("()")[:1].upper()
+    if not letters or answer not in letters:
+        return UnreadableSample(id=ident, task=CONFIG.name, subtask=subtask, error=f"answer {row.get('answer')!r} is not one of the options in the question")
+    video = _locate(root, str(row["video"]))
+    if video is None:
+        return UnreadableSample(id=ident, task=CONFIG.name, subtask=subtask, error=f"video {row['video']} not found under {root}/videos")
+    metadata = {"video": str(row["video"]), "question_type": categories(row.get("question_type")), "time_reference": str(row.get("time_reference") or "")}
+    return video_sample(CONFIG, ident, subtask, mcq_question(question), [VideoRef(path=str(video))], answer, AnswerFormat(kind="choice", letters=letters), metadata)
+
+
+def videos(root: Path) -> list[str]:
+    return list(dict.fromkeys(f"videos/{Path(str(row['video'])).name}" for row in rows(root)))
+
+
+def questions(root: Path) -> int:
+    return sum(1 for _ in rows(root))
+
+
+PREPARATION = Preparation(
+    archives=(Archive(CHUNKS, kind="zip", into="videos", strip="videos/"),),
+    videos=videos,
+    questions=questions,
+    annotations=(META, "data/*.parquet"),
+    mirrors=("lmms-eval/LVBench",),
+)
+
+# (key, uid, stem, options, answer, question_type): two videos, one question in two categories.
+FIXTURE_QA = [
+    ("abc123XYZ_", "101", "What is the girl holding when the bell rings?", ["a cup", "a book", "a kite", "a phone"], "C", ["entity recognition"]),
+    ("abc123XYZ_", "102", "What happens right after the car stops?", ["it rains", "a dog barks", "the door opens", "lights go out"], "B", ["event understanding", "temporal grounding"]),
+    ("Qm9vZGxlc3", "201", "Which sign is shown at the start of the match?", ["a red flag", "a scoreboard", "a banner", "a clock"], "D", ["key information retrieval"]),
+    ("Qm9vZGxlc3", "202", "Why does the crowd cheer?", ["a goal", "a fight", "a song", "a prize"], "A", ["reasoning"]),
+]
+
+
+def fixture_meta() -> list[dict[str, Any]]:
+    """The fixture's ``video_info.meta.jsonl`` objects, in the official schema."""
+    videos: dict[str, dict[str, Any]] = {}
+    for key, uid, stem, options, answer, kinds in FIXTURE_QA:
+        video = videos.setdefault(key, {
+            "key": key, "type": "cartoon" if not videos else "sport",
+            "video_info": {"duration_minutes": 62.5, "fps": 24.0, "resolution": {"width": 128, "height": 96}}, "qa": [],
+        })
+        lines = "\n".join(f"({'ABCD'[k]}) {option}" for k, option in enumerate(options))
+        video["qa"].append({"uid": uid, "question": f"{stem}\n{lines}", "answer": answer, "question_type": kinds, "time_reference": "00:00:01-00:00:02"})
+    return list(videos.values())
+
+
+def _fixture_videos(folder: Path) -> list[str]:
+    names = []
+    for seed, key in enumerate(dict.fromkeys(qa[0] for qa in FIXTURE_QA)):
+        textured_video(folder / "videos" / f"{key}.mp4", count=48, width=128, height=96, seed=80 + seed)
+        names.append(f"videos/{key}.mp4")
+    return names
+
+
+def fixture(folder: Path) -> Path:
+    """The official layout: ``video_info.meta.jsonl`` (2 videos, 4 questions, one in two categories)
+    and the downloaded ``videos/<key>.mp4``."""
+    _fixture_videos(folder)
+    (folder / META).write_text("".join(json.dumps(video) + "\n" for video in fixture_meta()))
+    return folder
+
+
+def fixture_archives(folder: Path) -> Path:
+    """lmms-eval's copy: ``data/train-00000-of-00001.parquet`` (one row per question) and each video in
+    its own ``video_chunks/videos_chunk_NNN.zip``."""
+    names = _fixture_videos(folder)
+    table = [
+        {**qa, "key": video["key"], "video_path": f"{video['key']}.mp4", "video_info": json.dumps(video["video_info"])}
+        for video in fixture_meta() for qa in video["qa"]
+    ]
+    (folder / "data").mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(table), folder / "data" / "train-00000-of-00001.parquet")
+    for number, name in enumerate(names, 1):
+        pack_fixture(folder, f"video_chunks/videos_chunk_{number:03d}.zip", [name])
+    (folder / "videos").rmdir()
+    return folder
+
+
+TASKS = [Task(CONFIG, load, fixture, prepare=PREPARATION)]
