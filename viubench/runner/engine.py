@@ -299,7 +299,10 @@ Decoded = tuple[Sample | UnreadableSample, list[DecodedVideo] | ErrorInfo | None
 
 
 def prefetch(samples: Iterator[Sample | UnreadableSample], spec: VideoSpec, backend: Backend, workers: int) -> Iterator[list[Decoded]]:
-    """Batches of (sample, decoded media or error, media seconds); decoding runs ahead in workers."""
+    """Batches of (sample, decoded media or error, media seconds), in the order of ``samples``; decoding
+    runs ahead in workers, a bounded window of samples at a time. Every sample on one video goes to
+    the same single-process pool, whose frame cache (``viubench.runner.media.FrameCache``) then decodes
+    that video once for all its questions under ``spec``."""
     batch: list[Decoded] = []
     if not backend.needs_media:
         for sample in samples:
@@ -311,7 +314,7 @@ def prefetch(samples: Iterator[Sample | UnreadableSample], spec: VideoSpec, back
         return
     workers = useful_workers(workers) if workers > 0 else 0
     window = max(backend.batch_size, 2 * max(1, workers)) + max(1, workers)
-    pool = worker_pool(workers) if workers > 0 else None
+    pools = [worker_pool(1) for _ in range(workers)]
     pending: deque[tuple[Sample | UnreadableSample, Future | list[DecodedVideo] | ErrorInfo | None, float]] = deque()
     try:
         iterator = iter(samples)
@@ -325,9 +328,10 @@ def prefetch(samples: Iterator[Sample | UnreadableSample], spec: VideoSpec, back
                 started = time.perf_counter()
                 if isinstance(sample, UnreadableSample):
                     pending.append((sample, None, started))
-                elif pool is None:
+                elif not pools:
                     pending.append((sample, decode_sample(sample, spec), started))
                 else:
+                    pool = pools[media_route(sample, len(pools))]
                     pending.append((sample, pool.submit(decode_sample, sample, spec), started))
             if not pending:
                 break
@@ -340,8 +344,16 @@ def prefetch(samples: Iterator[Sample | UnreadableSample], spec: VideoSpec, back
                 batch = []
         yield from _emit(batch)
     finally:
-        if pool is not None:
+        for pool in pools:
             pool.shutdown(cancel_futures=True)
+
+
+def media_route(sample: Sample, pools: int) -> int:
+    """The media pool of ``sample``: chosen by its first video, so one process sees all questions on it."""
+    videos = sample.videos()
+    first = videos[0] if videos else None
+    name = "" if first is None else first.path or first.folder or (first.frames or [""])[0]
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big") % max(1, pools)
 
 
 def _emit(batch: list[Decoded]) -> Iterator[list[Decoded]]:

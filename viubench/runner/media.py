@@ -3,8 +3,9 @@
 Stored frames (VIUBench) come back exactly as stored. A video file, or a frame folder (numbered
 images that stand for a video at a known frame rate), is sampled at ``fps`` frames per second,
 capped at ``max_frames``, evenly over the whole video or over its clip bounds: frame ``i`` of ``n`` is
-the middle frame of the i-th of n equal bins. Every frame's timestamp is its source time, ``index /
-source_fps``, so a model sees the same times whichever form the video has.
+the middle frame of the i-th of n equal bins. A video file's frames are timed by their real
+presentation times (from the first frame; on a constant frame rate that is ``index / source_fps``, on
+a variable one the true times); a frame folder's by ``index / folder_fps``.
 
 - Clip bounds ``[start, end]`` (seconds) keep only the frames whose time lies inside them, both ends
   included. Bounds past the video are cut to it; a clip wholly outside the video, or ending before it
@@ -23,6 +24,7 @@ source_fps``, so a model sees the same times whichever form the video has.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -32,12 +34,13 @@ from viubench.errors import VideoError, one_line
 from viubench.paths import inside
 from viubench.task.sample import VideoRef
 from viubench.task.spec import VideoSpec
-from viubench.video.decode import decode_frames, probe, resize
+from viubench.video.decode import VideoFrames, decode_video, probe, resize
 from viubench.video.decoded import DecodedVideo
 from viubench.video.sampling import fit_size
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 _EPSILON = 1e-6  # seconds x fps: a bound that falls on a frame's time keeps that frame
+FRAME_CACHE_BYTES = 512 * 1024 * 1024  # decoded frames a media process keeps for the next question
 
 
 def load_video(ref: VideoRef, spec: VideoSpec) -> DecodedVideo:
@@ -111,13 +114,50 @@ def _sequence_fps(indices: list[int], source_fps: float, spec: VideoSpec) -> flo
     return (len(indices) - 1) / span if span > 0 else spec.fps
 
 
+class FrameCache:
+    """The last decoded frames of this process, keyed by (file, its size and mtime, indices, size, decoder),
+    bounded in bytes: questions on one video under one VideoSpec decode it once. The media workers route
+    every question on a video to one process (``viubench.runner.engine.prefetch``), so each keeps its own."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.decodes = 0  # decodes this cache could not spare
+        self._entries: OrderedDict[tuple[object, ...], VideoFrames] = OrderedDict()
+        self._bytes = 0
+
+    def get(self, path: Path, indices: list[int], size: tuple[int, int], decoder: str) -> VideoFrames:
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, tuple(indices), size, decoder)
+        if key in self._entries:
+            self._entries.move_to_end(key)
+            return self._entries[key]
+        decoded = decode_video(path, indices, size, decoder)
+        self.decodes += 1
+        if decoded.frames.nbytes <= self.max_bytes:
+            decoded.frames.flags.writeable = False  # shared by every question that asks for it
+            self._entries[key] = decoded
+            self._bytes += decoded.frames.nbytes
+            while self._bytes > self.max_bytes:
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= dropped.frames.nbytes
+        return decoded
+
+
+FRAME_CACHE = FrameCache(FRAME_CACHE_BYTES)
+
+
+def frame_decodes() -> int:
+    """Videos this process has decoded for questions (what its frame cache could not spare)."""
+    return FRAME_CACHE.decodes
+
+
 def _sampled(path: Path, ref: VideoRef, spec: VideoSpec) -> DecodedVideo:
     info = probe(path, spec.decoder)
     indices = sample_indices(info.num_frames, info.average_fps, spec, ref.start, ref.end)
     size = fit_size(info.width, info.height, spec.max_pixels, spec.min_pixels)
-    frames = decode_frames(path, indices, size, spec.decoder)
-    stamps = [i / info.average_fps for i in indices]
-    return DecodedVideo(frames, stamps, _sequence_fps(indices, info.average_fps, spec), indices, info.average_fps, info.num_frames)
+    decoded = FRAME_CACHE.get(path, indices, size, spec.decoder)
+    # a copy: a backend may write into its frames, the cache's stay as decoded
+    return DecodedVideo(decoded.frames.copy(), list(decoded.timestamps), _sequence_fps(indices, info.average_fps, spec), indices, info.average_fps, info.num_frames)
 
 
 def numbered_images(folder: Path, first_index: int = 0) -> dict[int, str]:

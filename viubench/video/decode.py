@@ -1,10 +1,12 @@
-"""Decoding chosen frames of a video into RGB arrays, with PyAV (default) or decord2.
+"""Decoding chosen frames of a video into RGB arrays, with PyAV (default, exact: ``viubench.video.seek``)
+or decord2.
 
 Every decoder returns frames at their source size; resizing is done once, here, for all decoders.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +14,7 @@ from PIL import Image
 from pydantic import BaseModel
 
 from viubench.errors import UserError, VideoError, one_line
+from viubench.video.seek import decode_exact, frame_table
 
 DECODERS = ("pyav", "decord2")
 
@@ -36,17 +39,37 @@ def probe(path: Path, decoder: str = "pyav") -> VideoInfo:
     return _probe_pyav(path)
 
 
-def decode_frames(path: Path, indices: list[int], size: tuple[int, int], decoder: str = "pyav") -> np.ndarray:
-    """Frames at ``indices`` (any order, repeats allowed) as ``(n, H, W, 3)`` uint8 RGB at ``size``."""
+@dataclass
+class VideoFrames:
+    """Decoded frames with their presentation times and how the decoder reached them."""
+
+    frames: np.ndarray  # (n, H, W, 3) uint8 RGB
+    timestamps: list[float]  # seconds from the first frame, one per frame
+    mode: str  # "seek" or "sequential" (PyAV, both exact), or "decord2"
+
+
+def decode_video(path: Path, indices: list[int], size: tuple[int, int], decoder: str = "pyav") -> VideoFrames:
+    """Frames at ``indices`` (any order, repeats allowed) at ``size``, with their times in seconds.
+
+    PyAV gives exactly the frames of a full sequential decode (it seeks when the file allows it, see
+    ``viubench.video.seek``) at their real presentation times; decord2 may give a neighbouring frame,
+    timed ``index / average_fps``."""
     wanted = sorted(set(indices))
     if decoder == "decord2":
-        by_index = _decode_decord(path, wanted)
+        by_index, seconds = _decode_decord(path, wanted)
+        mode = "decord2"
     elif decoder == "pyav":
-        by_index = _decode_pyav(path, wanted)
+        exact = decode_exact(path, wanted)
+        by_index, seconds, mode = exact.frames, exact.seconds, exact.mode
     else:
         raise UserError(f"unknown decoder {decoder!r}; choose one of {', '.join(DECODERS)}")
     resized = {index: resize(frame, size) for index, frame in by_index.items()}
-    return np.stack([resized[index] for index in indices])
+    return VideoFrames(np.stack([resized[index] for index in indices]), [seconds[index] for index in indices], mode)
+
+
+def decode_frames(path: Path, indices: list[int], size: tuple[int, int], decoder: str = "pyav") -> np.ndarray:
+    """Frames at ``indices`` (any order, repeats allowed) as ``(n, H, W, 3)`` uint8 RGB at ``size``."""
+    return decode_video(path, indices, size, decoder).frames
 
 
 def resize(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -56,73 +79,11 @@ def resize(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return np.asarray(Image.fromarray(frame).resize(size, Image.Resampling.BICUBIC))
 
 
-def _open_pyav(path: Path):  # noqa: ANN202 - av types are optional at type-check time
-    import av
-
-    try:
-        container = av.open(str(path))
-    except (av.FFmpegError, OSError, UnicodeDecodeError) as error:
-        # the message names the file by name only: a manifest never records where the videos lay
-        raise VideoError("unreadable", f"cannot open: {one_line(error, 200).replace(str(path), path.name)}") from error
-    if not container.streams.video:
-        container.close()
-        raise VideoError("no-video-stream", "no video stream")
-    return container
-
-
 def _probe_pyav(path: Path) -> VideoInfo:
-    import av
-
-    container = _open_pyav(path)
-    try:
-        stream = container.streams.video[0]
-        rate = stream.average_rate or stream.guessed_rate
-        if not rate or float(rate) <= 0:
-            raise VideoError("no-frame-rate", "the video stream has no frame rate")
-        # Count frames by demuxing (cheap, no decoding): container headers are often wrong. A file cut
-        # short mid-frame ends in a partial packet flagged corrupt: that last frame is not counted.
-        count = 0
-        last_corrupt = False
-        try:
-            for packet in container.demux(stream):
-                if packet.size:
-                    count += 1
-                    last_corrupt = packet.is_corrupt
-        except av.FFmpegError as error:
-            raise VideoError("corrupt", f"demuxing failed after {count} frames: {one_line(error, 200)}") from error
-        if last_corrupt:
-            count -= 1
-        width, height = stream.codec_context.width, stream.codec_context.height
-        if count == 0 or not width or not height:
-            raise VideoError("no-frames", "the video stream holds no frames")
-        return VideoInfo(num_frames=count, average_fps=float(rate), width=width, height=height)
-    finally:
-        container.close()
-
-
-def _decode_pyav(path: Path, wanted: list[int]) -> dict[int, np.ndarray]:
-    import av
-
-    container = _open_pyav(path)
-    frames: dict[int, np.ndarray] = {}
-    targets = set(wanted)
-    last = wanted[-1]
-    try:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        index = -1
-        for index, frame in enumerate(container.decode(stream)):
-            if index in targets:
-                frames[index] = frame.to_ndarray(format="rgb24")
-            if index >= last:
-                break
-    except av.FFmpegError as error:
-        raise VideoError("corrupt", f"decoding failed after {len(frames)} of {len(wanted)} frames: {one_line(error, 200)}") from error
-    finally:
-        container.close()
-    if len(frames) < len(targets):
-        raise VideoError("truncated", f"the stream ended at frame {index + 1}, frame {last} was needed")
-    return frames
+    # Frames are counted by demuxing (cheap, no decoding): container headers are often wrong, and
+    # frames an edit list hides are not counted (a decode never yields them).
+    table = frame_table(path)
+    return VideoInfo(num_frames=table.count, average_fps=table.average_fps, width=table.width, height=table.height)
 
 
 def _decord_module():  # noqa: ANN202
@@ -143,12 +104,13 @@ def _probe_decord(path: Path) -> VideoInfo:
     return VideoInfo(num_frames=len(reader), average_fps=float(reader.get_avg_fps()), width=width, height=height)
 
 
-def _decode_decord(path: Path, wanted: list[int]) -> dict[int, np.ndarray]:
+def _decode_decord(path: Path, wanted: list[int]) -> tuple[dict[int, np.ndarray], dict[int, float]]:
     decord = _decord_module()
     try:
         reader = decord.VideoReader(str(path))
         batch = reader.get_batch(wanted).asnumpy()
+        fps = float(reader.get_avg_fps())
     except Exception as error:
         raise VideoError("corrupt", f"decoding failed: {one_line(error, 200)}") from error
-    return dict(zip(wanted, batch))
+    return dict(zip(wanted, batch)), {index: index / fps for index in wanted}
 
