@@ -149,3 +149,17 @@ def _first_shown(source: Path, seconds: float) -> np.ndarray:
             if frame.time is not None and frame.time >= seconds - 1e-9:
                 return frame.to_ndarray(format="rgb24")
     raise AssertionError("no frame after the cut")
+
+
+def test_the_journal_says_how_each_sample_was_decoded(tmp_path: Path) -> None:
+    """A run's journal records the decoder's path for every sample (seek for MP4 files)."""
+    import json
+
+    from cli import viubench_cli
+    from viubench.task.registry import all_tasks
+
+    data = all_tasks()["videomme"].fixture(tmp_path / "videomme")
+    result = viubench_cli("eval", "--model", "instant", "--tasks", "videomme", "--data", f"videomme={data}", "--out", str(tmp_path / "runs"))
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in next((tmp_path / "runs").glob("*/samples/videomme.jsonl")).read_text().splitlines()]
+    assert records and all(record["decode_mode"] == ["seek"] for record in records)

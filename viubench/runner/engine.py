@@ -364,7 +364,7 @@ def _emit(batch: list[Decoded]) -> Iterator[list[Decoded]]:
 def _answer(task: Task, batch: list[Decoded], backend: Backend, generation: GenerationConfig) -> Iterator[dict[str, Any]]:
     """One journal record per sample of ``batch``: those that cannot reach the model first, then each
     generated one as soon as the backend returns it."""
-    requests, samples, media_times = [], [], []
+    requests, samples, media_times, modes = [], [], [], []
     for sample, media, media_seconds in batch:
         if isinstance(sample, UnreadableSample):
             yield _record(sample.id, sample.subtask, None, None, ErrorInfo("data", sample.error), media_seconds, 0.0)
@@ -374,6 +374,7 @@ def _answer(task: Task, batch: list[Decoded], backend: Backend, generation: Gene
             requests.append(Request(sample.id, sample.messages, media or [], generation, sample.answer_format))
             samples.append(sample)
             media_times.append(media_seconds)
+            modes.append(sorted({video.decode_mode for video in media or []}))
     if not requests:
         return
     started = time.perf_counter()
@@ -381,11 +382,11 @@ def _answer(task: Task, batch: list[Decoded], backend: Backend, generation: Gene
     try:
         for position, response in backend.generate_each(requests):
             answered.add(position)
-            yield _answered(samples[position], response, media_times[position], time.perf_counter() - started)
+            yield _answered(samples[position], response, media_times[position], time.perf_counter() - started) | {"decode_mode": modes[position]}
     except Exception as error:  # a crashing backend fails the batch's unanswered samples, not the run
         failure = ErrorInfo.from_exception(error)
         for position in sorted(set(range(len(requests))) - answered):
-            yield _answered(samples[position], Response(error=failure), media_times[position], time.perf_counter() - started)
+            yield _answered(samples[position], Response(error=failure), media_times[position], time.perf_counter() - started) | {"decode_mode": modes[position]}
         return
     if len(answered) != len(requests):
         raise RuntimeError(f"backend {backend.name} answered {len(answered)} of {len(requests)} requests")

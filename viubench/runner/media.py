@@ -157,7 +157,10 @@ def _sampled(path: Path, ref: VideoRef, spec: VideoSpec) -> DecodedVideo:
     size = fit_size(info.width, info.height, spec.max_pixels, spec.min_pixels)
     decoded = FRAME_CACHE.get(path, indices, size, spec.decoder)
     # a copy: a backend may write into its frames, the cache's stay as decoded
-    return DecodedVideo(decoded.frames.copy(), list(decoded.timestamps), _sequence_fps(indices, info.average_fps, spec), indices, info.average_fps, info.num_frames)
+    return DecodedVideo(
+        decoded.frames.copy(), list(decoded.timestamps), _sequence_fps(indices, info.average_fps, spec), indices, info.average_fps, info.num_frames,
+        decode_mode=decoded.mode,
+    )
 
 
 def numbered_images(folder: Path, first_index: int = 0) -> dict[int, str]:

@@ -10,9 +10,11 @@ import numpy as np
 
 @dataclass
 class DecodedVideo:
-    """Frames with their times. ``timestamps[i] == indices[i] / source_fps``: backends that take video
-    metadata (vLLM, transformers' Qwen-VL processors) get ``indices``, ``source_fps`` and
-    ``source_frames``; ``fps`` is the rate of the sampled sequence itself."""
+    """Frames with their times: ``timestamps`` are the frames' presentation times in the source (equal
+    to ``indices[i] / source_fps`` at a constant frame rate). Backends that take video metadata (vLLM,
+    transformers' Qwen-VL processors) get ``indices``, ``source_fps`` and ``source_frames``; ``fps`` is
+    the rate of the sampled sequence itself. ``decode_mode`` says how the frames were had: ``seek``
+    (keyframe seeking), ``sequential`` (decoded from the start), ``stored`` (frames stored as images)."""
 
     frames: np.ndarray  # (T, H, W, 3) uint8 RGB
     timestamps: list[float]  # seconds, one per frame
@@ -20,6 +22,7 @@ class DecodedVideo:
     indices: list[int]
     source_fps: float
     source_frames: int
+    decode_mode: str = "stored"
 
     @property
     def nbytes(self) -> int:
