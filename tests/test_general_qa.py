@@ -45,3 +45,16 @@ def test_report_shows_the_papers_table_2_rows(run: Path, tmp_path: Path) -> None
     assert "| model | MVBench | TempCompass | AoTBench | VinoGround |" in section
     assert "| Qwen3-VL-8B (paper) | 67.6* | 74.8* | 60.2* | 45.0* |" in section
     assert "| VideoSSR-8B (paper) | 68.8* | 75.8* | 61.7* | 55.6* |" in section
+
+
+def test_long_video_tasks_take_the_papers_long_video_columns(tmp_path: Path) -> None:
+    names = ("videomme", "lvbench", "longvideobench", "cgbench")
+    args = ["eval", "--model", "random", "--tasks", ",".join(names), "--out", str(tmp_path / "runs")]
+    for name in names:
+        args += ["--data", f"{name}={all_tasks()[name].fixture(tmp_path / name)}"]
+    assert viubench_cli(*args).returncode == 0
+    md = tmp_path / "report.md"
+    assert viubench_cli("report", str(next((tmp_path / "runs").iterdir())), "--reference", "paper", "--md", str(md)).returncode == 0
+    section = md.read_text().split("### Long video QA", 1)[1].split("\n\n###", 1)[0]
+    assert "| model | Video-MME | LVBench | LongVideoBench | CG-Bench |" in section
+    assert "| VideoSSR-8B (paper) | 66.7* | 42.9* | 61.1* | 42.5* |" in section
