@@ -369,7 +369,7 @@ def _answer(task: Task, batch: list[Decoded], backend: Backend, generation: Gene
         if isinstance(sample, UnreadableSample):
             yield _record(sample.id, sample.subtask, None, None, ErrorInfo("data", sample.error), media_seconds, 0.0)
         elif isinstance(media, ErrorInfo):
-            yield _record(sample.id, sample.subtask, prompt_hash(sample), sample.target, media, media_seconds, 0.0) | _shown(sample)
+            yield _record(sample.id, sample.subtask, prompt_hash(sample), sample.target, media, media_seconds, 0.0) | _shown(sample) | _noted(sample)
         else:
             requests.append(Request(sample.id, sample.messages, media or [], generation, sample.answer_format))
             samples.append(sample)
@@ -393,7 +393,7 @@ def _answer(task: Task, batch: list[Decoded], backend: Backend, generation: Gene
 
 
 def _answered(sample: Sample, response: Response, media_seconds: float, model_seconds: float) -> dict[str, Any]:
-    record = _record(sample.id, sample.subtask, prompt_hash(sample), sample.target, response.error, media_seconds, model_seconds) | _shown(sample)
+    record = _record(sample.id, sample.subtask, prompt_hash(sample), sample.target, response.error, media_seconds, model_seconds) | _shown(sample) | _noted(sample)
     record["usage"] = response.usage or None
     record["model_prompt"] = response.prompt
     if response.error is None:
@@ -416,6 +416,13 @@ def _scrubbed(record: dict[str, Any], secrets: list[str]) -> dict[str, Any]:
     if record.get("response"):
         record["response"] = redact(record["response"], secrets)
     return record
+
+
+def _noted(sample: Sample) -> dict[str, Any]:
+    """What the loader changed about the sample's ground truth (``metadata["target_adjusted"]``: the
+    reason, e.g. an interval clamped to the video), journaled and counted in the results."""
+    reason = sample.metadata.get("target_adjusted")
+    return {"target_adjusted": str(reason)} if reason else {}
 
 
 def _shown(sample: Sample) -> dict[str, Any]:

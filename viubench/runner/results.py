@@ -47,6 +47,7 @@ class Entry:
     parse_failed: bool
     paper_score: float | None
     iou: float | None
+    target_adjusted: bool = False  # the loader corrected the ground truth (e.g. clamped to the video)
 
 
 @dataclass
@@ -114,6 +115,7 @@ def load_records(run_dir: Path, task: str) -> TaskRecords:
             parse_failed=bool(record.get("parse_failed")),
             paper_score=None if error else record.get("paper_score"),
             iou=(record.get("metrics") or {}).get("iou"),
+            target_adjusted=bool(record.get("target_adjusted")),
         )
         records.by_subtask.setdefault(record["subtask"], {})[record["id"]] = entry
     return records
@@ -141,6 +143,7 @@ def summarize(entries: list[Entry], seed: int = 0) -> dict[str, Any]:
         "n": len(entries),
         "errors": sum(e.error for e in entries),
         "parse_failures": sum(e.parse_failed for e in entries),
+        "targets_adjusted": sum(e.target_adjusted for e in entries),
         "paper_compatible": {"score": _mean_percent(paper), "n": len(paper)},
     }
     # Grounding: every answered item journaled an IoU (an errored one scores 0 in the default numbers;
