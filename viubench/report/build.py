@@ -16,12 +16,14 @@ from viubench import __version__
 from viubench.models import load_models, model_location
 from viubench.report import charts
 from viubench.report.compare import paired_delta
-from viubench.report.paper import DOMAIN_ORDER, DOWNSTREAM, VIUBENCH_COLUMNS, paper_rows
+from viubench.report.paper import DOMAIN_ORDER, DOWNSTREAM, VIUBENCH_COLUMNS, grounding_paper_rows, paper_rows
 from viubench.report.runs import RunView, label_runs
 from viubench.runner.table import ABBREVIATIONS
 from viubench.train.checkpoint import read_meta
 
 GROUNDING_KEYS = ("miou", "r@0.3", "r@0.5", "r@0.7")
+GROUNDING_COLUMNS = ["mIoU", "R@0.3", "R@0.5", "R@0.7"]
+GROUNDING_DOMAIN = "Temporal grounding"  # its table shows each benchmark's mIoU (the paper's Table 3)
 VIUBENCH_GROUPS = ("Counting", "Grounding", "Jigsaw")  # task averages (mean of the task's subtypes)
 
 
@@ -124,7 +126,7 @@ def build_report(run_dirs: list[Path], options: ReportOptions) -> dict[str, Any]
             rows.append({"label": row["label"], "published": True, "cells": cells, "groups": {}, "overall": _published(row, "viubench", None)})
         report["viubench"] = {"columns": [ABBREVIATIONS[c] for c in columns], "keys": columns, "groups": list(VIUBENCH_GROUPS), "rows": rows}
     report["domains"] = domain_tables(runs, tasks, published, baseline)
-    report["grounding"] = grounding_tables(runs, tasks)
+    report["grounding"] = grounding_tables(runs, tasks, bool(published))
     report["charts"] = chart_svgs(runs)
     report["samples"] = sample_browser(runs, tasks, options)
     report["samples_per_task"] = options.samples_per_task
@@ -163,20 +165,29 @@ def domain_tables(runs: list[RunView], tasks: list[str], published: list[dict[st
             if any(cell["value"] is not None for cell in cells):
                 rows.append({"label": row["label"], "published": True, "cells": cells})
         names = [DOWNSTREAM[t][1] if t in DOWNSTREAM else t for t in members]
-        tables.append({"domain": domain, "tasks": names, "keys": members, "rows": rows})
+        metric = "mIoU" if domain == GROUNDING_DOMAIN else None
+        tables.append({"domain": domain, "metric": metric, "tasks": names, "keys": members, "rows": rows})
     return tables
 
 
-def grounding_tables(runs: list[RunView], tasks: list[str]) -> list[dict[str, Any]]:
+def grounding_tables(runs: list[RunView], tasks: list[str], published: bool = False) -> list[dict[str, Any]]:
+    """mIoU and R@0.3/0.5/0.7 of each grounding task that a run scored (the paper's appendix breakdowns),
+    one row per run with its n and its targets the loader adjusted, then the paper's rows when
+    ``published`` (values it does not give are None)."""
     tables = []
     for task in tasks:
         rows = []
         for run in runs:
             overall = run.results.get(task, {}).get("overall", {})
             if "miou" in overall:
-                rows.append({"label": run.label, "values": [overall[k] for k in GROUNDING_KEYS], "n": overall["n"]})
-        if rows:
-            tables.append({"task": task, "columns": ["mIoU", "R@0.3", "R@0.5", "R@0.7"], "rows": rows})
+                values = [overall.get(key) for key in GROUNDING_KEYS]
+                rows.append({"label": run.label, "published": False, "cells": [{"value": v} for v in values], "n": overall["n"], "adjusted": overall.get("targets_adjusted", 0)})
+        if not rows:
+            continue
+        for row in grounding_paper_rows(task) if published else []:
+            rows.append({"label": row["label"], "published": True, "cells": [{"value": v, "published": True} for v in row["values"]], "n": None, "adjusted": None})
+        name = DOWNSTREAM[task][1] if task in DOWNSTREAM else task
+        tables.append({"task": task, "name": name, "columns": GROUNDING_COLUMNS, "rows": rows})
     return tables
 
 

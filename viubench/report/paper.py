@@ -40,7 +40,25 @@ DOWNSTREAM = {
     "cvbench": ("Complex reasoning", "CVBench", 61.5, 63.8),
     "viubench": ("Intrinsic", "VIUBench", 19.5, 51.9),
 }
+# The paper's appendix breakdowns of the grounding benchmarks (R@0.3, R@0.5, R@0.7 at 48 frames), by task
+# and model, where a public copy of the tables could be checked. None are filled in yet: a value goes in
+# only once read from the paper itself, and the report shows "-" for the others.
+GROUNDING_RECALLS: dict[str, dict[str, tuple[float, float, float]]] = {}
+PAPER_MODELS = {2: "Qwen3-VL-8B", 3: "VideoSSR-8B"}  # the DOWNSTREAM entry index of each model's figure
 DOMAIN_ORDER = ["Intrinsic", "General video QA", "Long video QA", "Temporal grounding", "Complex reasoning"]
+
+
+def grounding_paper_rows(task: str) -> list[dict]:
+    """The paper's breakdown rows of a grounding task: label and [mIoU, R@0.3, R@0.5, R@0.7] (None where
+    not known); no rows for a task the paper does not report."""
+    entry = DOWNSTREAM.get(task)
+    if entry is None or entry[0] != "Temporal grounding":
+        return []
+    rows = []
+    for index, model in PAPER_MODELS.items():
+        recalls = GROUNDING_RECALLS.get(task, {}).get(model, (None, None, None))
+        rows.append({"label": f"{model} (paper)", "values": [entry[index], *recalls]})
+    return rows
 
 
 def paper_rows() -> list[dict]:
@@ -48,8 +66,8 @@ def paper_rows() -> list[dict]:
     rows = []
     for model, values in VIUBENCH_TABLE1.items():
         scores = {"viubench": {"overall": values[-1], "subtasks": dict(zip(VIUBENCH_COLUMNS, values[:-1]))}}
-        if model in ("Qwen3-VL-8B", "VideoSSR-8B"):
-            index = 2 if model == "Qwen3-VL-8B" else 3
+        if model in PAPER_MODELS.values():
+            index = next(i for i, name in PAPER_MODELS.items() if name == model)
             for task, entry in DOWNSTREAM.items():
                 if task != "viubench":
                     scores[task] = {"overall": entry[index], "subtasks": {}}

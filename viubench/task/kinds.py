@@ -8,7 +8,9 @@
   non-empty response counts ("The answer is B", "(B)", " B" and "b" are wrong), an empty one is
   left out;
 - interval (``eval/vtg.py``): the IoU of the first hyphen pair, turned into (min, max); no pair is
-  left out. The paper IoU is also journaled as ``metrics["paper_iou"]`` beside the default ``iou``;
+  left out. The paper IoU is also journaled as ``metrics["paper_iou"]`` beside the default ``iou``.
+  A target with several windows (``"a-b;c-d"``) scores by its best window by default, and by its
+  first window for the paper (the script's regex reads only the first pair);
 - counts, order (VIUBench, for which no script was released; our choice): the default score, with
   unparsable answers left out as ``eval/vtg.py`` does.
 """
@@ -61,9 +63,20 @@ def score_choice(sample: Sample, response: str) -> Scored:
     )
 
 
+WINDOW_SEPARATOR = ";"  # an interval target with several ground-truth windows: "a-b;c-d"
+
+
+def target_windows(target: str) -> list[tuple[float, float]]:
+    """The ground-truth windows of an interval target: ``"a-b"``, or several as ``"a-b;c-d"`` (QVHighlights)."""
+    return [_interval(part) for part in target.split(WINDOW_SEPARATOR)]
+
+
 def score_interval(sample: Sample, response: str) -> Scored:
+    """The IoU of the first interval in the response against the best-matching ground-truth window
+    (the official QVHighlights rule; one window: that window). ``paper_score``/``paper_iou`` read the
+    target as ``eval/vtg.py`` does: its first window only."""
     interval = extract_interval(response)
-    iou = 0.0 if interval is None else interval_iou(interval, _interval(sample.target))
+    iou = 0.0 if interval is None else max(interval_iou(interval, window) for window in target_windows(sample.target))
     paper = paper_interval_score(response, sample.target)
     metrics = {"iou": iou} if paper is None else {"iou": iou, "paper_iou": paper}
     extracted = None if interval is None else f"{interval[0]:g}-{interval[1]:g}"

@@ -4,7 +4,9 @@ hub's copy of the published layout), locating videos, and building samples of th
 from __future__ import annotations
 
 import json
+import math
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -12,12 +14,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from viubench.dataset.store import ITEMS_FILE, MANIFEST_FILE
-from viubench.errors import UserError, one_line
+from viubench.errors import UserError, VideoError, one_line
 from viubench.paths import inside
+from viubench.task.kinds import WINDOW_SEPARATOR
 from viubench.task.prepare import hub_snapshot, prepare_hint
 from viubench.task.registry import TaskContext
 from viubench.task.sample import AnswerFormat, Sample, VideoRef, parts_from_template, user_turn
 from viubench.task.spec import TaskConfig
+from viubench.video.decode import probe
 
 VIDEO_SUFFIXES = (".mp4", ".MP4", ".mkv", ".webm", ".avi", ".mov")
 GROUNDING_PROMPT = (
@@ -161,3 +165,63 @@ def read_json_list(path: Path, task: str, fields: tuple[str, ...]) -> list[dict[
         if missing:
             raise UserError(f"{task}: {path}: question {index} has no {', '.join(missing)}: it is not the file this task reads")
     return rows
+
+
+DURATION_SLACK = 1.0  # seconds a decoded video may fall short of its annotated duration before it counts
+
+
+@dataclass(frozen=True)
+class GroundingTarget:
+    """A grounding ground truth as ``Sample.target`` holds it, and why the loader changed it (``None``: as published)."""
+
+    target: str
+    adjusted: str | None
+
+
+def seconds_text(value: float) -> str:
+    """``value`` seconds to the millisecond, without trailing zeros ("5.782", "150")."""
+    text = f"{round(value, 3):.3f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+def grounding_target(windows: list[tuple[float, float]], duration: float | None) -> GroundingTarget:
+    """The ground-truth windows (seconds, in the published order) as a target ``"a-b"`` or ``"a-b;c-d"``.
+
+    A window with start > end is turned round; one reaching before 0 or past ``duration`` is clamped to
+    the video. Each change is named in ``adjusted`` (the engine journals it; results count it as
+    ``targets_adjusted``); no window is dropped. ValueError for no windows or a time that is not finite.
+    """
+    if not windows:
+        raise ValueError("no ground-truth window")
+    reasons: list[str] = []
+    parts: list[str] = []
+    for number, (first, second) in enumerate(windows, 1):
+        start, end = float(first), float(second)
+        if not (math.isfinite(start) and math.isfinite(end)):
+            raise ValueError(f"window {number} is not finite: {first!r}-{second!r}")
+        if start > end:
+            start, end = end, start
+            reasons.append(f"window {number} started after it ended: turned round")
+        if start < 0:
+            reasons.append(f"window {number} started before 0 s: clamped")
+            start, end = 0.0, max(end, 0.0)
+        if duration is not None and end > duration:
+            reasons.append(f"window {number} ended at {seconds_text(end)} s, after the video ({seconds_text(duration)} s): clamped")
+            start, end = min(start, duration), duration
+        parts.append(f"{seconds_text(start)}-{seconds_text(end)}")
+    return GroundingTarget(WINDOW_SEPARATOR.join(parts), "; ".join(reasons) or None)
+
+
+def scored_duration(annotated: float | None, path: Path) -> float | None:
+    """The duration ground truth is clamped to: the annotated one, or the decoded video's when the file is
+    more than ``DURATION_SLACK`` seconds shorter (or the annotation gives none); ``None`` when neither is known."""
+    try:
+        info = probe(path)
+        decoded: float | None = info.num_frames / info.average_fps if info.average_fps > 0 else None
+    except VideoError:
+        decoded = None
+    if annotated is None or annotated <= 0:
+        return decoded
+    if decoded is not None and decoded < annotated - DURATION_SLACK:
+        return decoded
+    return annotated

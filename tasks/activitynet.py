@@ -1,0 +1,157 @@
+"""ActivityNet Captions (temporal grounding): mIoU and R@0.3/0.5/0.7 of a single interval, one query per sentence.
+
+Published layout (the captions release): ``val_1.json`` and ``val_2.json``, each a JSON object keyed by
+``v_<id>`` with ``duration`` (seconds), ``timestamps`` (``[[start, end], ...]`` in seconds) and
+``sentences`` (parallel to ``timestamps``). The ActivityNet v1.3 videos are obtained separately, as
+``v_<id>.mp4`` (or ``.mkv``/``.webm``), with or without the ``v_`` prefix, in ``videos/`` or the data folder.
+
+Two task names read the two files: ``activitynet`` reads ``val_2.json`` (the usual grounding test set),
+``activitynet-val1`` reads ``val_1.json``. A timestamp past the video (its annotated duration, or the
+decoded length when the file is more than a second shorter) is clamped, a reversed one turned round, and
+the sample says why (``target_adjusted``). docs/benchmarks/activitynet.md is the user's page.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from viubench.errors import UserError, one_line
+from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, grounding_target, scored_duration, video_sample
+from viubench.task.prepare import Preparation
+from viubench.task.registry import Task, TaskContext
+from viubench.task.sample import AnswerFormat, Sample, UnreadableSample, VideoRef
+from viubench.task.spec import DataSource, TaskConfig
+from viubench.video.synthetic import textured_video
+
+VIDEO_FOLDERS = ("videos", "")
+SPLITS = {"activitynet": "val_2", "activitynet-val1": "val_1"}  # task name -> annotation file (without .json)
+FIELDS = ("duration", "timestamps", "sentences")
+
+
+def _config(name: str, split: str) -> TaskConfig:
+    return TaskConfig(
+        name=name,
+        kind="grounding",
+        domain="Temporal grounding",
+        metric="mIoU; R@0.3/0.5/0.7",
+        description=f"ActivityNet Captions {split}: one grounding query per caption sentence of the ActivityNet v1.3 videos",
+        data=DataSource(description=f"{split}.json (ActivityNet Captions release) + videos/v_<id>.mp4 (ActivityNet v1.3, obtained separately)"),
+        prompt=GROUNDING_PROMPT,
+        max_new_tokens=48,
+        subtasks=[split],
+    )
+
+
+def read_annotations(path: Path, task: str) -> dict[str, Any]:
+    """A ``val_*.json`` file: a JSON object keyed by video id; anything else is a one-line error."""
+    if not path.is_file():
+        raise UserError(f"{task}: {path} not found (the ActivityNet Captions annotations)")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise UserError(f"{task}: {path} is not readable JSON ({one_line(error, 120)})") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{task}: {path} is not an object keyed by video id: it is not the file this task reads")
+    return data
+
+
+def locate_video(root: Path, key: str) -> Path | None:
+    """The video of annotation key ``v_<id>``: named with or without the ``v_`` prefix."""
+    bare = key[2:] if key.startswith("v_") else key
+    for name in dict.fromkeys((key, f"v_{bare}", bare)):
+        path = find_video(root, name, VIDEO_FOLDERS)
+        if path is not None:
+            return path
+    return None
+
+
+def _loader(config: TaskConfig) -> Callable[[TaskContext], Iterator[Sample | UnreadableSample]]:
+    split = config.subtasks[0]
+
+    def load(context: TaskContext) -> Iterator[Sample | UnreadableSample]:
+        root = data_folder(context, config)
+        for key, entry in read_annotations(root / f"{split}.json", config.name).items():
+            yield from _video_samples(config, root, str(key), entry)
+
+    return load
+
+
+def _video_samples(config: TaskConfig, root: Path, key: str, entry: Any) -> Iterator[Sample | UnreadableSample]:
+    split = config.subtasks[0]
+    try:
+        duration = float(entry["duration"])
+        timestamps = [(float(pair[0]), float(pair[1])) for pair in entry["timestamps"]]
+        sentences = [str(sentence).strip() for sentence in entry["sentences"]]
+        if len(timestamps) != len(sentences) or duration <= 0:
+            raise ValueError("timestamps and sentences differ in length, or the duration is not positive")
+    except (KeyError, TypeError, ValueError, IndexError) as error:
+        yield UnreadableSample(id=f"{key}_0", task=config.name, subtask=split, error=f"unreadable annotation of {key}: {one_line(error, 100)}")
+        return
+    path = locate_video(root, key)
+    scored = scored_duration(duration, path) if path is not None else None
+    for index, (window, sentence) in enumerate(zip(timestamps, sentences)):
+        ident = f"{key}_{index}"
+        if path is None:
+            yield UnreadableSample(id=ident, task=config.name, subtask=split, error=f"video {key} not found (with or without the v_ prefix, in videos/ or the data folder)")
+            continue
+        try:
+            truth = grounding_target([window], scored)
+        except ValueError as error:
+            yield UnreadableSample(id=ident, task=config.name, subtask=split, error=f"timestamp {index} of {key}: {one_line(error, 100)}")
+            continue
+        metadata: dict[str, Any] = {"video": key, "sentence": sentence}
+        if truth.adjusted:
+            metadata["target_adjusted"] = truth.adjusted
+        yield video_sample(
+            config, ident, split, config.prompt.format(question=sentence), [VideoRef(path=str(path))],
+            truth.target, AnswerFormat(kind="interval", duration=scored or duration), metadata,
+        )
+
+
+def _preparation(split: str) -> Preparation:
+    def videos(root: Path) -> list[str]:
+        """Every video the annotations name: where it was found, else where it is expected."""
+        names = []
+        for key in read_annotations(root / f"{split}.json", f"activitynet {split}"):
+            path = locate_video(root, str(key))
+            names.append(path.relative_to(root).as_posix() if path is not None else f"videos/{key}.mp4")
+        return names
+
+    def questions(root: Path) -> int:
+        entries = read_annotations(root / f"{split}.json", f"activitynet {split}").values()
+        return sum(len(entry.get("sentences") or []) for entry in entries if isinstance(entry, dict))
+
+    return Preparation(archives=(), videos=videos, questions=questions, annotations=(f"{split}.json",))
+
+
+# The fixture, in the published schema: (key, duration, timestamps, sentences, file name of the video).
+# The second caption's end lies past the duration (clamped); the second video is stored without "v_".
+FIXTURE_VIDEOS = [
+    ("v_uqiMw7tQ1Cc", 5.0, [[0.28, 2.9], [1.6, 6.3]], ["A weight lifting tutorial is given.", "  The coach helps the guy in red with the lifting technique."], "v_uqiMw7tQ1Cc.mp4"),
+    ("v_bXdq2zI1Ms0", 5.0, [[2.1, 4.4]], [" Three men are standing on a mat."], "bXdq2zI1Ms0.mp4"),
+]
+
+
+def fixture_annotations() -> dict[str, Any]:
+    return {key: {"duration": duration, "timestamps": stamps, "sentences": sentences} for key, duration, stamps, sentences, _ in FIXTURE_VIDEOS}
+
+
+def _fixture(split: str) -> Callable[[Path], Path]:
+    def fixture(folder: Path) -> Path:
+        """Two videos (one without the v_ prefix) and three sentences, one timestamp past the duration."""
+        for seed, (_, _, _, _, file_name) in enumerate(FIXTURE_VIDEOS):
+            textured_video(folder / "videos" / file_name, count=120, width=160, height=96, seed=30 + seed, fps=24)
+        (folder / f"{split}.json").write_text(json.dumps(fixture_annotations()))
+        return folder
+
+    return fixture
+
+
+def _task(name: str, split: str) -> Task:
+    config = _config(name, split)
+    return Task(config, _loader(config), _fixture(split), prepare=_preparation(split))
+
+
+TASKS = [_task(name, split) for name, split in SPLITS.items()]
