@@ -23,7 +23,7 @@ def wrong_answer(fmt: AnswerFormat, target: str) -> str:
     if fmt.kind == "choice":
         return next(letter for letter in (fmt.letters or "ABCD") if letter != target)
     if fmt.kind == "interval":
-        end = float(target.split("-")[1])
+        end = max(float(window.split("-")[1]) for window in target.split(";"))  # every window of a multi-window target
         return f"{end + 100:.1f}-{end + 200:.1f}"
     if fmt.kind == "counts":
         return ",".join(str(int(x) + 1) for x in target.split(","))

@@ -104,14 +104,16 @@ def results_tables(model: str, results: dict[str, dict[str, Any]], paper_compati
             )
         tables.append(scores)
         counts = Table(show_header=True, box=None, padding=(0, 2))
-        columns = ["", "95% interval", "n", "errors", "parse failures"] + (["paper-compatible n"] if paper_compatible else [])
-        for column in columns:
-            counts.add_column(column, justify="right")
         rows = [("Overall", overall, result.get("unit") == "pairs")]
         rows += [(label, summary, summary.get("rule") == "pairs" or result.get("unit") == "pairs") for label, summary in aggregates.items()]
+        adjusted = any(summary.get("targets_adjusted") for _, summary, _ in rows)  # ground truth the loader corrected
+        columns = ["", "95% interval", "n", "errors", "parse failures"] + (["targets adjusted"] if adjusted else []) + (["paper-compatible n"] if paper_compatible else [])
+        for column in columns:
+            counts.add_column(column, justify="right")
         for label, summary, pairs in rows:
             ci = summary.get("ci95")
             row = [_count_label(label, summary, pairs), f"[{ci[0]:.1f}, {ci[1]:.1f}]" if ci else "-", str(summary["n"]), str(summary["errors"]), str(summary["parse_failures"])]
+            row += [str(summary.get("targets_adjusted", 0))] if adjusted else []
             counts.add_row(*row, *([str(summary["paper_compatible"]["n"])] if paper_compatible else []))
         tables.append(counts)
     return tables
