@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from viubench.errors import UserError, one_line
-from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, grounding_target, scored_duration, video_sample
+from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, grounding_target, read_json, scored_duration, video_sample
 from viubench.task.prepare import Preparation
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample, VideoRef
@@ -48,13 +48,7 @@ def read_annotations(path: Path, task: str) -> dict[str, Any]:
     """A ``val_*.json`` file: a JSON object keyed by video id; anything else is a one-line error."""
     if not path.is_file():
         raise UserError(f"{task}: {path} not found (the ActivityNet Captions annotations)")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise UserError(f"{task}: {path} is not readable JSON ({one_line(error, 120)})") from None
-    if not isinstance(data, dict):
-        raise UserError(f"{task}: {path} is not an object keyed by video id: it is not the file this task reads")
-    return data
+    return read_json(path, task, dict, "an object keyed by video id: it is not the file this task reads")
 
 
 def locate_video(root: Path, key: str) -> Path | None:

@@ -43,9 +43,9 @@ from typing import Any, Iterator, Literal
 
 from PIL import Image
 
-from viubench.errors import UserError, one_line
+from viubench.errors import UserError
 from viubench.paths import inside
-from viubench.task.loaders import MCQ_PROMPT, data_folder, find_video, option_lines, video_sample
+from viubench.task.loaders import MCQ_PROMPT, data_folder, find_video, option_lines, read_json, video_sample
 from viubench.task.prepare import Archive, Preparation, prepare_command
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample, VideoRef
@@ -147,13 +147,7 @@ def task_items(root: Path, task: str) -> list[Any]:
     path = root / "json" / f"{task}.json"
     if not path.is_file():
         raise UserError(f"mvbench: {path} not found: MVBench has 20 task files json/<task>.json (download json/ from OpenGVLab/MVBench)")
-    try:
-        items = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise UserError(f"mvbench: {path} is not readable JSON ({one_line(error, 120)})") from None
-    if not isinstance(items, list):
-        raise UserError(f"mvbench: {path} is not a JSON list of questions")
-    return items
+    return read_json(path, "mvbench", list, "a JSON list of questions")
 
 
 def answer_letter(candidates: list[str], answer: str) -> str | None:

@@ -19,8 +19,8 @@ from typing import Any, Iterator
 
 from pydantic import BaseModel
 
-from viubench.errors import UserError, one_line
-from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, grounding_target, scored_duration, video_sample
+from viubench.errors import UserError
+from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, grounding_target, read_json, scored_duration, video_sample
 from viubench.task.prepare import Preparation
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample, VideoRef
@@ -62,12 +62,7 @@ def video_name(key: str) -> str:
 
 
 def _frames_queries(path: Path) -> Iterator[Query | str]:
-    try:
-        videos = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise UserError(f"tacos: {path} is not readable JSON ({one_line(error, 120)})") from None
-    if not isinstance(videos, dict):
-        raise UserError(f"tacos: {path} is not the 2D-TAN annotation file (a JSON object keyed by video)")
+    videos = read_json(path, "tacos", dict, "the 2D-TAN annotation file (a JSON object keyed by video)")
     for key, entry in videos.items():
         stem = Path(key).stem
         try:

@@ -152,13 +152,22 @@ def option_letters(question: str) -> str:
     return "".join(dict.fromkeys(_OPTION_LINE.findall(question)))
 
 
-def read_json_list(path: Path, task: str, fields: tuple[str, ...]) -> list[dict[str, Any]]:
-    """A published annotation file: a JSON list of objects with ``fields``; anything else is one line."""
+def read_json(path: Path, task: str, kind: type, what: str) -> Any:
+    """A published JSON annotation file that must hold a ``kind`` (list or dict); an unreadable file, or
+    one of another shape, is one line saying it is not ``what``."""
     try:
-        rows = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise UserError(f"{task}: {path} is not readable JSON ({one_line(error, 120)})") from None
-    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+    if not isinstance(data, kind):
+        raise UserError(f"{task}: {path} is not {what}")
+    return data
+
+
+def read_json_list(path: Path, task: str, fields: tuple[str, ...]) -> list[dict[str, Any]]:
+    """A published annotation file: a JSON list of objects with ``fields``; anything else is one line."""
+    rows = read_json(path, task, list, "a list of questions")
+    if not all(isinstance(row, dict) for row in rows):
         raise UserError(f"{task}: {path} is not a list of questions")
     for index, row in enumerate(rows):
         missing = [name for name in fields if name not in row]
