@@ -54,6 +54,10 @@ _OPEN = r"[\"'“‘]?[(\[]?"  # an optional quote, then an optional bracket, be
 _CLOSE = r"[)\]\"'”’]*"
 _LIST_JOIN = r"\s*(?:,|&|\bor\b|\band\b)\s*"
 _NEGATION_REACH = 40  # characters before a letter searched for a negation
+# The pronoun "I" ("I think", "I cannot tell") is a word, not option I (an item with nine or more
+# options): a capital I followed by a lower-case word, not introduced by "option", "choice" or a bracket.
+_PRONOUN_I = re.compile(r"I\s+[a-z]")
+_OPTION_BEFORE = re.compile(r"(?:\b(?:option|choice)\s+|[(\[\"'“‘])$", re.IGNORECASE)
 _NEGATION = re.compile(r"(?:\b(?:not|never|no|cannot)|n['’]t)\s+(?:(?:option|choice)\s+)?[\"'“‘(\[]*$", re.IGNORECASE)
 
 
@@ -147,6 +151,12 @@ def _negated(text: str, position: int) -> bool:
     return _NEGATION.search(text, max(0, position - _NEGATION_REACH), position) is not None
 
 
+def _pronoun(text: str, match: re.Match[str]) -> bool:
+    """Whether the standalone letter of ``match`` is the pronoun "I", not option I."""
+    start = match.start(1)
+    return match.group(1) == "I" and _PRONOUN_I.match(text, start) is not None and _OPTION_BEFORE.search(text[max(0, start - 10) : start]) is None
+
+
 def _only(candidates: set[str]) -> str | None:
     return next(iter(candidates)) if len(candidates) == 1 else None
 
@@ -184,7 +194,7 @@ def extract_choice(text: str, letters: str) -> str | None:
     leading = patterns.leading.match(clean)
     if leading is not None:
         return _only(patterns.named(clean, leading))
-    mentioned = {m.group(1) for m in patterns.standalone.finditer(clean) if not _negated(clean, m.start())}
+    mentioned = {m.group(1) for m in patterns.standalone.finditer(clean) if not _negated(clean, m.start()) and not _pronoun(clean, m)}
     return _only(mentioned)
 
 

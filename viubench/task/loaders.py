@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import string
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -131,8 +132,9 @@ def video_sample(
 
 
 def option_lines(options: list[str]) -> tuple[str, str]:
-    """The options as lines ``A. text`` (kept as published when already lettered) and their letters."""
-    letters = "ABCDEFGHIJ"[: len(options)]
+    """The options as lines ``A. text`` (kept as published when already lettered) and their letters,
+    past ``J`` when there are more than ten (VideoMMMU has up to 14)."""
+    letters = string.ascii_uppercase[: len(options)]
     lines = []
     for letter, option in zip(letters, options):
         text = str(option).strip()

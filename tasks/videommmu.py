@@ -1,0 +1,201 @@
+"""VideoMMMU (knowledge acquisition from lecture videos), its multiple-choice subset: 880 questions in
+three tracks (Perception, Comprehension, Adaptation). docs/benchmarks/videommmu.md is the user's page.
+
+Published layout (``lmms-lab/VideoMMMU`` on the hub, moved by lmms-eval to ``lmms-eval/VideoMMMU``:
+both ids are tried; or that folder downloaded):
+
+- one parquet config per track, ``<Track>/test-*.parquet`` (``Perception``, ``Comprehension``,
+  ``Adaptation``), with ``id`` (``dev_Biology_3``: the subject sits between the split and the number),
+  ``question``, ``options`` (a list of option texts, often ten, A-J, some more), ``answer`` (a letter
+  for the multiple-choice items) and ``question_type``. Other configs (``Comprehension_Engineering``)
+  and columns (``image``, ``link_selected``) are not read.
+- the videos ``<Discipline>/<id>.mp4``, shipped as ``Art.zip``, ``Business.zip``, ``Engineering.zip``,
+  ``Humanities.zip``, ``Medicine.zip`` and ``Science.zip`` (``viubench prepare videommmu`` unpacks
+  them). The discipline is that of the subject in ``id`` (MMMU's grouping); a video is also looked for
+  in the other discipline folders, so an unknown subject still finds its file.
+
+The multiple-choice subset is every item WITH options (the paper reports it): the 20 open-ended
+Adaptation items (``options: []``) are left out, and the Adaptation item whose ``question_type`` is
+null but that has options is kept. The last frame of every video is the Adaptation quiz image.
+
+Prompt: the question, the options as ``A. text`` lines, ``Answer with the option letter directly.``
+(the paper's protocol: VideoSSR, arXiv 2511.06281). Score: accuracy over the 880 questions (micro),
+with the three tracks as subtasks.
+"""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+from typing import Any, Iterator
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from viubench.errors import UserError
+from viubench.task.loaders import MCQ_PROMPT, data_folder, find_video, option_lines, parquet_rows, video_sample
+from viubench.task.prepare import Archive, Preparation, pack_fixture
+from viubench.task.registry import Task, TaskContext
+from viubench.task.sample import AnswerFormat, Sample, UnreadableSample, VideoRef
+from viubench.task.spec import DataSource, TaskConfig
+from viubench.video.synthetic import textured_video
+
+TRACKS = ["Perception", "Comprehension", "Adaptation"]
+CONFIG = TaskConfig(
+    name="videommmu",
+    kind="mcq",
+    domain="Complex reasoning",
+    metric="accuracy (multiple-choice subset, micro); per track",
+    description="VideoMMMU: 880 multiple-choice questions (up to 14 options) on 300 lecture videos, 3 tracks",
+    data=DataSource(hub_id="lmms-lab/VideoMMMU", description="<Track>/test-*.parquet + <Discipline>/<id>.mp4 (six discipline zips)"),
+    prompt=MCQ_PROMPT,
+    max_new_tokens=8,
+    subtasks=TRACKS,
+)
+COLUMNS = ["id", "question", "options", "answer"]
+OPTIONAL = ("question_type",)
+# The MMMU subjects of each discipline: the folder of a video is the discipline of the subject in its id.
+DISCIPLINES = {
+    "Art": ("Art", "Art_Theory", "Design", "Music"),
+    "Business": ("Accounting", "Economics", "Finance", "Manage", "Marketing"),
+    "Engineering": ("Agriculture", "Architecture_and_Engineering", "Computer_Science", "Electronics", "Energy_and_Power", "Materials", "Mechanical_Engineering"),
+    "Humanities": ("History", "Literature", "Sociology", "Psychology"),
+    "Medicine": ("Basic_Medical_Science", "Clinical_Medicine", "Diagnostics_and_Laboratory_Medicine", "Pharmacy", "Public_Health"),
+    "Science": ("Biology", "Chemistry", "Geography", "Math", "Physics"),
+}
+DISCIPLINE_OF = {subject: discipline for discipline, subjects in DISCIPLINES.items() for subject in subjects}
+
+
+def subject(ident: str) -> str:
+    """The subject in a VideoMMMU id: ``dev_Art_Theory_5`` -> ``Art_Theory`` (between the split and the number)."""
+    parts = ident.split("_")
+    return "_".join(parts[1:-1]) if len(parts) > 2 else ident
+
+
+def discipline(ident: str) -> str | None:
+    return DISCIPLINE_OF.get(subject(ident))
+
+
+def parquet_files(root: Path, track: str) -> list[Path]:
+    return sorted(root.glob(f"{track}/test-*.parquet")) or sorted(root.glob(f"*/{track}/test-*.parquet"))
+
+
+def rows(root: Path) -> Iterator[dict[str, Any]]:
+    """Every published row with its ``track``, the open-ended ones included."""
+    found = {track: parquet_files(root, track) for track in TRACKS}
+    if not any(found.values()):
+        raise UserError(f"videommmu: no Perception/, Comprehension/ or Adaptation/test-*.parquet in {root} (the configs of lmms-lab/VideoMMMU)")
+    for track in TRACKS:
+        for path in found[track]:
+            for row in parquet_rows(path, CONFIG.name, COLUMNS, OPTIONAL):
+                yield {**row, "track": track}
+
+
+def multiple_choice(row: dict[str, Any]) -> bool:
+    """Whether an item is in the multiple-choice subset: it has options (whatever its ``question_type``)."""
+    options = row.get("options")
+    return isinstance(options, (list, tuple)) and len(options) > 0
+
+
+def load(context: TaskContext) -> Iterator[Sample | UnreadableSample]:
+    root = data_folder(context, CONFIG)
+    for row in rows(root):
+        if multiple_choice(row):
+            yield _sample(root, row)
+
+
+def _locate(root: Path, ident: str) -> Path | None:
+    """``<Discipline>/<id>.mp4`` by the subject's discipline, else in any discipline folder or at the top."""
+    first = discipline(ident)
+    folders = ([first] if first else []) + [name for name in DISCIPLINES if name != first] + [""]
+    return find_video(root, ident, tuple(folders))
+
+
+def _sample(root: Path, row: dict[str, Any]) -> Sample | UnreadableSample:
+    track, ident = row["track"], str(row["id"])
+    sample_id = f"{track}-{ident}"
+    if len(row["options"]) > len(string.ascii_uppercase):
+        return UnreadableSample(id=sample_id, task=CONFIG.name, subtask=track, error=f"{len(row['options'])} options: more than A-Z can letter")
+    options, letters = option_lines([str(option) for option in row["options"]])
+    answer = str(row.get("answer") or "").strip().strip("()")[:1].upper()
+    if not answer or answer not in letters:
+        return UnreadableSample(id=sample_id, task=CONFIG.name, subtask=track, error=f"answer {row.get('answer')!r} is not one of its {len(letters)} options")
+    video = _locate(root, ident)
+    if video is None:
+        return UnreadableSample(id=sample_id, task=CONFIG.name, subtask=track, error=f"video {ident}.mp4 not found under {root}/{discipline(ident) or '<Discipline>'}")
+    prompt = CONFIG.prompt.format(question=str(row.get("question") or "").strip(), options=options)
+    metadata = {"id": ident, "subject": subject(ident), "question_type": row.get("question_type")}
+    return video_sample(CONFIG, sample_id, track, prompt, [VideoRef(path=str(video))], answer, AnswerFormat(kind="choice", letters=letters), metadata)
+
+
+def videos(root: Path) -> list[str]:
+    """The videos of the multiple-choice questions, where they are found, else ``<Discipline>/<id>.mp4``."""
+    names = []
+    for row in rows(root):
+        if multiple_choice(row):
+            ident = str(row["id"])
+            found = _locate(root, ident)
+            names.append(found.relative_to(root).as_posix() if found is not None else f"{discipline(ident) or 'Science'}/{ident}.mp4")
+    return list(dict.fromkeys(names))
+
+
+def questions(root: Path) -> int:
+    return sum(1 for row in rows(root) if multiple_choice(row))
+
+
+PREPARATION = Preparation(
+    archives=tuple(Archive(f"{name}.zip", kind="zip", into=name, strip=f"{name}/") for name in DISCIPLINES),
+    videos=videos,
+    questions=questions,
+    annotations=tuple(f"{track}/*.parquet" for track in TRACKS),
+    mirrors=("lmms-eval/VideoMMMU",),
+)
+
+TEN = ["2, 3", "3, 3", "3, 4", "4, 4", "4, 5", "5, 5", "3, 6", "5, 6", "6, 6", "3, 5"]
+TWELVE = [f"{k} mol" for k in range(1, 13)]
+# (track, id, question, options, answer, question_type)
+FIXTURE_ROWS = [
+    ("Perception", "dev_Biology_3", "The video gives two examples of aldose and ketose; how many carbon atoms do they have respectively?", TEN, "G", None),
+    ("Perception", "validation_Art_Theory_5", "Which colour does the painter mix first?", ["red", "blue", "ochre", "white"], "C", None),
+    ("Comprehension", "dev_Biology_3", "Following the video's method, how many carbons does a ketotetrose have?", TEN, "C", None),
+    ("Comprehension", "validation_Accounting_12", "By the video's rule, which entry balances the ledger?", ["debit cash", "credit cash"], "B", None),
+    ("Adaptation", "dev_Biology_3", "How many carbon atoms are in the sugar drawn in the image?", TEN, "J", None),
+    ("Adaptation", "validation_Accounting_12", "Using the video's formula, what is the net income in the image, in thousands?", [], "42", "open"),
+    ("Adaptation", "validation_Art_Theory_5", "How many moles of pigment does the recipe in the image need?", TWELVE, "L", "multiple-choice"),
+]
+
+
+def fixture_table(track: str) -> pa.Table:
+    """The parquet table of one track, in the published schema (Adaptation carries the quiz ``image``)."""
+    table = [
+        {"id": ident, "question": question, "options": options, "answer": answer, "question_type": kind, "link_selected": f"https://example.org/{ident}"}
+        | ({"image": {"bytes": b"\x89PNG", "path": f"{ident}.png"}} if track == "Adaptation" else {})
+        for row_track, ident, question, options, answer, kind in FIXTURE_ROWS if row_track == track
+    ]
+    schema = pa.schema([("id", pa.string()), ("question", pa.string()), ("options", pa.list_(pa.string())), ("answer", pa.string()),
+                        ("question_type", pa.string()), ("link_selected", pa.string())]
+                       + ([("image", pa.struct([("bytes", pa.binary()), ("path", pa.string())]))] if track == "Adaptation" else []))
+    return pa.Table.from_pylist(table, schema=schema)
+
+
+def fixture(folder: Path) -> Path:
+    """Three tracks (7 rows: one open-ended, answers up to ``L``) and ``<Discipline>/<id>.mp4``, unpacked."""
+    for seed, ident in enumerate(dict.fromkeys(row[1] for row in FIXTURE_ROWS)):
+        textured_video(folder / str(discipline(ident)) / f"{ident}.mp4", count=48, width=128, height=96, seed=140 + seed)
+    for track in TRACKS:
+        (folder / track).mkdir(parents=True, exist_ok=True)
+        pq.write_table(fixture_table(track), folder / track / "test-00000-of-00001.parquet")
+    return folder
+
+
+def fixture_archives(folder: Path) -> Path:
+    """As published: each discipline's videos in ``<Discipline>.zip`` (``<Discipline>/<id>.mp4``)."""
+    fixture(folder)
+    for name in DISCIPLINES:
+        if (folder / name).is_dir():
+            pack_fixture(folder, f"{name}.zip", sorted(p.relative_to(folder).as_posix() for p in (folder / name).glob("*.mp4")))
+            (folder / name).rmdir()
+    return folder
+
+
+TASKS = [Task(CONFIG, load, fixture, prepare=PREPARATION)]
