@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cli import viubench_cli
-from viubench.builtin_tasks import activitynet
+from task_samples import prompt_text
 from viubench.errors import UserError
 from viubench.runner.engine import RunConfig, effective_spec, run_eval
 from viubench.task.registry import TaskContext, all_tasks
@@ -27,9 +27,6 @@ def fixture(folder: Path, name: str = "activitynet") -> Path:
     assert writer is not None
     return writer(folder)
 
-
-def prompt_text(sample: Sample) -> str:
-    return "".join(p.text or "" for m in sample.messages for p in m.content if p.type == "text")
 
 
 def run(folder: Path, answers: dict[str, str], tmp_path: Path) -> tuple[dict, Path]:

@@ -10,21 +10,19 @@ from pathlib import Path
 import pytest
 
 from cli import viubench_cli
+from task_samples import load_samples, prompt_text
 from viubench.builtin_tasks import longvideobench
 from viubench.errors import UserError
-from viubench.runner.engine import RunConfig, effective_spec, run_eval
-from viubench.task.registry import TaskContext, all_tasks
+from viubench.runner.engine import RunConfig, run_eval
+from viubench.task.registry import all_tasks
 from viubench.task.sample import Sample, UnreadableSample
 
 TASK = all_tasks()["longvideobench"]
 
 
 def load(folder: Path) -> list[Sample | UnreadableSample]:
-    return list(TASK.load(TaskContext(data_dir=folder, video=effective_spec(TASK, None), limit=None, seed=0)))
+    return load_samples(TASK, folder)
 
-
-def prompt_text(sample: Sample) -> str:
-    return "".join(p.text or "" for m in sample.messages for p in m.content if p.type == "text")
 
 
 def summary(samples: list[Sample | UnreadableSample]) -> list[tuple[str, str, str, str]]:

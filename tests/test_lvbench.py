@@ -5,27 +5,24 @@ videos counted as errors, and lmms-eval's parquet copy with its chunk zips unpac
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from cli import viubench_cli
+from task_samples import load_samples, prompt_text
 from viubench.builtin_tasks import lvbench
 from viubench.errors import UserError
-from viubench.runner.engine import RunConfig, effective_spec, run_eval
-from viubench.task.registry import TaskContext, all_tasks
+from viubench.runner.engine import RunConfig, run_eval
+from viubench.task.registry import all_tasks
 from viubench.task.sample import Sample, UnreadableSample
 
 TASK = all_tasks()["lvbench"]
 
 
 def load(folder: Path) -> list[Sample | UnreadableSample]:
-    return list(TASK.load(TaskContext(data_dir=folder, video=effective_spec(TASK, None), limit=None, seed=0)))
+    return load_samples(TASK, folder)
 
-
-def prompt_text(sample: Sample) -> str:
-    return "".join(p.text or "" for m in sample.messages for p in m.content if p.type == "text")
 
 
 def run(folder: Path, answers: dict[str, str], tmp_path: Path) -> dict:

@@ -12,18 +12,19 @@ from pathlib import Path
 
 import pytest
 
+from task_samples import load_samples
 from viubench.builtin_tasks import qvhighlights
 from viubench.cli import main
-from viubench.runner.engine import RunConfig, effective_spec, run_eval
+from viubench.runner.engine import RunConfig, run_eval
 from viubench.task.kinds import score_response
-from viubench.task.registry import TaskContext, all_tasks
+from viubench.task.registry import all_tasks
 from viubench.task.sample import Sample, UnreadableSample
 
 TASK = all_tasks()["qvhighlights"]
 
 
 def load(folder: Path) -> list[Sample | UnreadableSample]:
-    return list(TASK.load(TaskContext(data_dir=folder, video=effective_spec(TASK, None), limit=None, seed=0)))
+    return load_samples(TASK, folder)
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from task_samples import load_samples, prompt_text
 from viubench.builtin_tasks import tempcompass
 from viubench.runner.engine import RunConfig, effective_spec, run_eval
 from viubench.task.registry import TaskContext, all_tasks
@@ -20,11 +21,8 @@ TASK = all_tasks()["tempcompass"]
 
 
 def load(folder: Path) -> list[Sample | UnreadableSample]:
-    return list(TASK.load(TaskContext(data_dir=folder, video=effective_spec(TASK, None), limit=None, seed=0)))
+    return load_samples(TASK, folder)
 
-
-def prompt_text(sample: Sample) -> str:
-    return "".join(p.text or "" for m in sample.messages for p in m.content if p.type == "text")
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from cli import viubench_cli
+from task_samples import load_samples, prompt_text
 from viubench.backends.baselines import random_answer
 from viubench.builtin_tasks import videott
 from viubench.errors import UserError
@@ -24,11 +25,8 @@ TASK = all_tasks()["video-tt"]
 
 
 def load(folder: Path) -> list[Sample | UnreadableSample]:
-    return list(TASK.load(TaskContext(data_dir=folder, video=effective_spec(TASK, None), limit=None, seed=0)))
+    return load_samples(TASK, folder)
 
-
-def prompt_text(sample: Sample) -> str:
-    return "".join(p.text or "" for m in sample.messages for p in m.content if p.type == "text")
 
 
 @pytest.fixture(scope="module")
