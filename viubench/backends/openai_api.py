@@ -251,7 +251,10 @@ class OpenAIBackend(Backend):
         return {"backend": self.name, **self.config.model_dump(mode="json")}
 
     def generate(self, requests: list[Request]) -> list[Response]:
-        return asyncio.run_coroutine_threadsafe(self._generate(requests), self._loop).result()
+        responses: list[Response | None] = [None] * len(requests)
+        for position, response in self.generate_each(requests):
+            responses[position] = response
+        return responses  # type: ignore[return-value]  # every position is filled
 
     def close(self) -> None:
         if self._client is not None:
@@ -291,10 +294,6 @@ class OpenAIBackend(Backend):
                 api_key=os.environ[self.config.api_key_env], base_url=self.config.base_url, max_retries=0, timeout=self.config.timeout
             )
         return self._client, asyncio.Semaphore(self.config.concurrency)
-
-    async def _generate(self, requests: list[Request]) -> list[Response]:
-        client, gate = self._session()
-        return list(await asyncio.gather(*(self._one(client, gate, request) for request in requests)))
 
     async def _one(self, client: Any, gate: asyncio.Semaphore, request: Request) -> Response:
         # encoding frames is CPU work: a thread (PIL releases the GIL) keeps the event loop sending

@@ -121,9 +121,7 @@ def start_run(config: RunConfig, resume: Path | None = None) -> RunStart:
     unchanged (changed inputs give another run id)."""
     if resume is None:
         inputs = config.inputs()
-        run_dir = Path(config.out) / config.run_id(inputs)
-        previous = read_run_manifest(run_dir) if (run_dir / MANIFEST).is_file() else None
-        return RunStart(config, run_dir, inputs, previous)
+        return RunStart(config, Path(config.out) / config.run_id(inputs), inputs, None)  # its manifest is read under the lock
     if not (resume / MANIFEST).is_file():
         raise UserError(f"--resume {resume}: not a run directory (no {MANIFEST})")
     previous = read_run_manifest(resume)
