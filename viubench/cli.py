@@ -36,6 +36,12 @@ def _model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--models-file", type=Path, help="YAML file of extra model aliases (default: $VIUBENCH_MODELS)")
 
 
+def _executor_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where the work runs: this machine, or a Ray cluster (shared by eval and build)."""
+    parser.add_argument("--executor", choices=("local", "ray"), default="local", help="run the work on this machine (default) or on a Ray cluster (pip install 'viubench[ray]')")
+    parser.add_argument("--ray-address", metavar="auto|HOST:PORT", help="with --executor ray: the cluster to join (default: auto, else a local one)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="viubench",
@@ -79,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--print-mix", action="store_true", help="print the resolved mix as YAML (a starting point for a mix file) and exit")
     build.add_argument("--video-split", choices=("eval", "train"), help="use only this side of a fixed split of the videos by content hash, so an eval build and a training build never share footage")
     build.add_argument("--eval-share", type=float, default=0.2, metavar="F", help="with --video-split: share of the videos on the eval side (default: 0.2)")
+    _executor_arguments(build)
 
     overlap = commands.add_parser(
         "overlap",
@@ -148,6 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--fail-on-error", metavar="K", help="fail the run when errors exceed K (a count, or a fraction below 1)")
     evaluate.add_argument("--paper-compatible", action="store_true", help="also print what the paper's released scripts would report (multiple choice: the raw first character as the option letter, every non-empty answer counted; grounding: the first hyphen pair, unparsable answers left out; see docs/scoring.md)")
     evaluate.add_argument("--media-workers", type=_non_negative, default=2, metavar="W", help="processes decoding media ahead of the model (default: 2; 0 decodes inline; never more than the CPU cores)")
+    evaluate.add_argument("--judge", metavar="MODEL", help="the LLM judge of tasks with judged metrics (VCR-Bench), any --model form, e.g. openai:gpt-4o; without it those tasks report only what rules can score")
+    evaluate.add_argument("--judge-base-url", help="OpenAI-compatible endpoint of the judge")
+    evaluate.add_argument("--judge-api-key-env", metavar="VAR", help="environment variable that holds the judge's API key (default: OPENAI_API_KEY)")
+    _executor_arguments(evaluate)
+    evaluate.add_argument("--replicas", type=_positive, metavar="N", help="with --executor ray: model replicas (default: one per GPU group the cluster has, or 1 without GPUs)")
+    evaluate.add_argument("--gpus-per-replica", type=float, default=None, metavar="G", help="with --executor ray: GPUs each replica holds (default: 1 when the cluster has GPUs, else 0)")
 
     rescore = commands.add_parser("rescore", help="recompute results.json of a run from its journal", description="Recompute a run's results.json from its sample journal.")
     rescore.add_argument("run_dir", type=Path, metavar="RUN_DIR")

@@ -8,7 +8,9 @@ from pathlib import Path
 from viubench.config import validate_strict
 from viubench.console import console, progress_bar, stdout
 from viubench.errors import UserError
+from viubench.judge.config import JudgeConfig
 from viubench.runner.engine import RunConfig, run_eval
+from viubench.runner.executor import ExecutorOptions
 from viubench.runner.results import task_results
 from viubench.runner.rundir import RESULTS, read_manifest, read_run_manifest
 from viubench.runner.table import results_tables
@@ -63,6 +65,20 @@ def model_options(args: argparse.Namespace) -> dict[str, object]:
     return options
 
 
+def judge_options(args: argparse.Namespace) -> JudgeConfig | None:
+    """The ``--judge`` model and its endpoint options, or None."""
+    if not args.judge:
+        if args.judge_base_url or args.judge_api_key_env:
+            raise UserError("--judge-base-url and --judge-api-key-env need --judge MODEL")
+        return None
+    options: dict[str, object] = {}
+    if args.judge_base_url:
+        options["base_url"] = args.judge_base_url
+    if args.judge_api_key_env:
+        options["api_key_env"] = args.judge_api_key_env
+    return JudgeConfig(model=args.judge, model_options=options)
+
+
 def run_eval_command(args: argparse.Namespace) -> int:
     if args.resume is None and (args.model is None or args.tasks is None):
         raise UserError("give --model and --tasks (or --resume RUN_DIR)")
@@ -82,6 +98,7 @@ def run_eval_command(args: argparse.Namespace) -> int:
             "out": str(args.out),
             "fail_on_error": parse_fail_on_error(args.fail_on_error),
             "media_workers": args.media_workers,
+            "judge": judge_options(args),
         },
         "eval",
     )
@@ -90,7 +107,8 @@ def run_eval_command(args: argparse.Namespace) -> int:
         def report(task: str, done: int, total: int | None, errors: int) -> None:
             update(done, total, f"{task} ({errors} errors)")
 
-        outcome = run_eval(config, resume=args.resume, progress=report, wait=args.wait)
+        executor = ExecutorOptions(kind=args.executor, address=args.ray_address, replicas=args.replicas, gpus_per_replica=args.gpus_per_replica)
+        outcome = run_eval(config, resume=args.resume, progress=report, wait=args.wait, executor=executor, judge=config.judge if args.judge else None)
     manifest = read_manifest(outcome.run_dir)
     for table in results_tables(manifest["config"]["model"], outcome.results, args.paper_compatible):
         stdout.print(table)

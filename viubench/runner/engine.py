@@ -34,6 +34,9 @@ from viubench.runner.identity import data_fingerprint, model_fingerprint
 from viubench.runner.results import task_results
 from viubench.runner.rundir import LOCK, MANIFEST, RESULTS, SAMPLES, Journal, environment, read_run_manifest, write_manifest
 from viubench.jsonfile import write_json_atomic
+from viubench.judge.config import JudgeConfig
+from viubench.judge.run import judge_run
+from viubench.runner.executor import ExecutorOptions
 from viubench.task.kinds import score_response
 from viubench.task.prepare import prepare_hint
 from viubench.task.registry import Task, TaskContext, get_tasks
@@ -55,6 +58,7 @@ class RunConfig(StrictModel):
     out: str = "runs"
     fail_on_error: float | None = Field(None, ge=0, description="fail when errors exceed this count (>= 1) or fraction (< 1)")
     media_workers: int = Field(2, ge=0)
+    judge: JudgeConfig | None = Field(None, description="the LLM judge of judged metrics; not part of the run id (a judge can be added to a finished run)")
 
     def inputs(self) -> dict[str, str]:
         """Content fingerprints of the model and of every ``--data`` folder (see ``runner.identity``)."""
@@ -134,16 +138,26 @@ def start_run(config: RunConfig, resume: Path | None = None) -> RunStart:
     return RunStart(saved, resume, inputs, previous)
 
 
-def run_eval(config: RunConfig, resume: Path | None = None, progress: ProgressHook | None = None, wait: bool = False) -> RunOutcome:
-    """Evaluate; one process at a time per run directory (another one exits, or waits with ``wait``)."""
+def run_eval(
+    config: RunConfig,
+    resume: Path | None = None,
+    progress: ProgressHook | None = None,
+    wait: bool = False,
+    executor: ExecutorOptions | None = None,
+    judge: JudgeConfig | None = None,
+) -> RunOutcome:
+    """Evaluate; one process at a time per run directory (another one exits, or waits with ``wait``).
+    ``judge`` replaces the judge of a resumed run; ``executor`` says where the samples run."""
     start = start_run(config, resume)
+    if judge is not None:
+        start.config = start.config.model_copy(update={"judge": judge})
     _check_prepared(start.config)
     fresh = not start.run_dir.exists()
     try:
         with exclusive(start.run_dir / LOCK, f"run directory {start.run_dir}", wait):
             if (start.run_dir / MANIFEST).is_file():  # what the run holds now, after any process before us
                 start.previous = read_run_manifest(start.run_dir)
-            return _run_locked(start, progress)
+            return _run_locked(start, progress, executor or ExecutorOptions())
     except UserError:
         if fresh and not (start.run_dir / MANIFEST).is_file():  # refused before it began: leave nothing behind
             (start.run_dir / LOCK).unlink(missing_ok=True)
@@ -161,7 +175,7 @@ def _check_prepared(config: RunConfig) -> None:
                 raise UserError(hint)
 
 
-def _run_locked(start: RunStart, progress: ProgressHook | None) -> RunOutcome:
+def _run_locked(start: RunStart, progress: ProgressHook | None, executor: ExecutorOptions) -> RunOutcome:
     config, run_dir = start.config, start.run_dir
     tasks = get_tasks(config.tasks)
     trained_on = training_data(config.model)
@@ -196,6 +210,10 @@ def _run_locked(start: RunStart, progress: ProgressHook | None) -> RunOutcome:
             manifest["tasks"][task.name]["dataset"] = outcome.dataset or manifest["tasks"][task.name]["dataset"]
             if outcome.contamination is not None:
                 manifest["tasks"][task.name]["contamination"] = outcome.contamination
+        backend.close()  # before the judge: a local judge model may need the memory
+        if config.judge is not None:
+            manifest["judge"] = judge_run(run_dir, tasks, config.judge, progress)
+            write_manifest(run_dir, manifest)
         status = "finished"
     except _TooManyErrors as stop:
         errors = stop.errors
@@ -418,9 +436,16 @@ def _scrubbed(record: dict[str, Any], secrets: list[str]) -> dict[str, Any]:
 
 def _noted(sample: Sample) -> dict[str, Any]:
     """What the loader changed about the sample's ground truth (``metadata["target_adjusted"]``: the
-    reason, e.g. an interval clamped to the video), journaled and counted in the results."""
+    reason, e.g. an interval clamped to the video), journaled and counted in the results; and what a
+    judge of the sample needs beyond question, target and response (``metadata["judge_context"]``, e.g.
+    VCR-Bench's reference reasoning steps)."""
+    noted: dict[str, Any] = {}
     reason = sample.metadata.get("target_adjusted")
-    return {"target_adjusted": str(reason)} if reason else {}
+    if reason:
+        noted["target_adjusted"] = str(reason)
+    if sample.metadata.get("judge_context"):
+        noted["judge_context"] = sample.metadata["judge_context"]
+    return noted
 
 
 def _shown(sample: Sample) -> dict[str, Any]:
