@@ -2,7 +2,8 @@
 
 ``plan`` maps a marker (a substring of the request's text) to the behaviours of successive attempts:
 ``ok``, ``429:SECONDS`` (with Retry-After), ``500``, ``400``, ``hang:SECONDS``, ``malformed``,
-``reset``. Requests without a marker get ``ok``. Every request is logged.
+``reset``. Requests without a marker get ``ok``. Every request is logged. ``ok`` answers ``answer``,
+or ``reply(text of the request's messages)`` when a ``reply`` function is given.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Callable
 
 
 class FakeOpenAI:
-    def __init__(self, plan: dict[str, list[str]] | None = None, answer: str = "A", latency: float = 0.0) -> None:
+    def __init__(self, plan: dict[str, list[str]] | None = None, answer: str = "A", latency: float = 0.0, reply: Callable[[str], str] | None = None) -> None:
         self.plan = {marker: list(steps) for marker, steps in (plan or {}).items()}
         self.answer = answer
+        self.reply = reply
         self.latency = latency
         self.log: list[dict[str, Any]] = []
         self.lock = threading.Lock()
@@ -100,9 +102,14 @@ class FakeOpenAI:
             "object": "chat.completion",
             "created": 0,
             "model": body["model"],
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": self.answer}, "finish_reason": "stop"}],
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": self._content(body)}, "finish_reason": "stop"}],
             "usage": {"prompt_tokens": 100, "completion_tokens": 1, "total_tokens": 101},
         }
+
+    def _content(self, body: dict[str, Any]) -> str:
+        if self.reply is None:
+            return self.answer
+        return self.reply("".join(part.get("text", "") if isinstance(part, dict) else str(part) for m in body["messages"] for part in (m["content"] if isinstance(m["content"], list) else [m["content"]])))
 
     def _json(self, handler: BaseHTTPRequestHandler, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
         self._raw(handler, status, json.dumps(payload).encode(), headers)

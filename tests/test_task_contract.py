@@ -73,4 +73,9 @@ def test_task_round_trips_through_a_run(name: str, tmp_path: Path) -> None:
     journal = [json.loads(line) for line in (outcome.run_dir / "samples" / f"{name}.jsonl").read_text().splitlines()]
     assert sorted(r["id"] for r in journal) == sorted(s.id for s in samples)
     assert all(r["score"] == pytest.approx(1.0) for r in journal)
-    assert outcome.results[name]["overall"]["score"] == pytest.approx(100.0)
+    result = outcome.results[name]
+    if task.config.judge is not None:  # judged without a judge: no score, never a silent number; the rule-scored one is 100
+        assert result["overall"]["score"] is None and result["overall"]["judge"] is None
+        assert result["aggregates"]["rule_scored"]["score"] == pytest.approx(100.0)
+    else:
+        assert result["overall"]["score"] == pytest.approx(100.0)

@@ -15,13 +15,21 @@ from viubench.errors import UserError, one_line
 from viubench.task.sample import AnswerFormat
 
 
+UNKNOWN_EXTENT = 1000  # a box's coordinate range when the format does not give the frame size
+TEXT_ANSWER = "I do not know."  # the random baseline's free-text answer
+
+
 def random_answer(fmt: AnswerFormat, rng: np.random.Generator) -> str:
     """A uniformly random well-formed answer.
 
     - choice: a letter; counts: each number uniform in 1..maximum;
     - order: a uniform permutation;
     - interval on a frame grid: uniform over grid intervals at least ``min_positions`` frames long
-      (VIUBench: the shortest anomaly, 8 frames); on a continuous axis: two uniform points, sorted.
+      (VIUBench: the shortest anomaly, 8 frames); on a continuous axis: two uniform points, sorted
+      (as ``[start, end]`` when the format asks for brackets);
+    - box: ``[x1, y1, x2, y2]`` with each pair of coordinates two uniform integers, sorted, in
+      ``frame_size`` (1000 x 1000 when unknown);
+    - text: a fixed plain sentence (no rule scores it).
     """
     if fmt.kind == "choice":
         letters = fmt.letters or "ABCD"
@@ -37,7 +45,14 @@ def random_answer(fmt: AnswerFormat, rng: np.random.Generator) -> str:
             i, j = pairs[int(rng.integers(len(pairs)))]
             return f"{i / fmt.grid_fps:.1f}-{j / fmt.grid_fps:.1f}"
         start, end = sorted(rng.uniform(0, fmt.duration or 1.0, size=2))
-        return f"{start:.1f}-{end:.1f}"
+        return f"[{start:.1f}, {end:.1f}]" if fmt.brackets else f"{start:.1f}-{end:.1f}"
+    if fmt.kind == "box":
+        width, height = fmt.frame_size or (UNKNOWN_EXTENT, UNKNOWN_EXTENT)
+        x1, x2 = sorted(int(v) for v in rng.integers(0, width + 1, size=2))
+        y1, y2 = sorted(int(v) for v in rng.integers(0, height + 1, size=2))
+        return f"[{x1}, {y1}, {x2}, {y2}]"
+    if fmt.kind == "text":
+        return TEXT_ANSWER
     return ""
 
 

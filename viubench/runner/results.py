@@ -19,6 +19,9 @@ the pair key): the same columns, so reports and the gate compare pairs. ``unit``
 (``items`` or ``pairs``); ``overall_rule`` stays ``samples`` there, as the overall is the mean of
 the ``per_sample`` rows.
 
+A task with judged metrics (VCR-Bench) is scored by its judge, or without one has no score and a
+``rule_scored`` aggregate: ``viubench.judge.results`` says how.
+
 ``aggregates`` (``TaskConfig.aggregates``) are other scores of the whole task, beside the overall
 one, each a full summary plus its ``rule``: ``samples``, ``subtasks`` and ``groups`` over the task's
 units (its items, or its pairs), ``pairs`` over pairs of items of its own pair rule.
@@ -32,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from viubench.judge.results import RULE_SCORED, judged_block, judged_units, judging, rule_aggregate
 from viubench.runner.rundir import SAMPLES, read_journal
 from viubench.scoring.metrics import bootstrap_interval, recall_at, resampled_means
 from viubench.task.spec import Aggregate, PairRule, TaskConfig
@@ -48,6 +52,7 @@ class Entry:
     paper_score: float | None
     iou: float | None
     target_adjusted: bool = False  # the loader corrected the ground truth (e.g. clamped to the video)
+    needs_judge: bool = False  # no rule can score it (a free-text answer): only a judge can
 
 
 @dataclass
@@ -116,6 +121,7 @@ def load_records(run_dir: Path, task: str) -> TaskRecords:
             paper_score=None if error else record.get("paper_score"),
             iou=(record.get("metrics") or {}).get("iou"),
             target_adjusted=bool(record.get("target_adjusted")),
+            needs_judge=bool((record.get("metrics") or {}).get("needs_judge")),
         )
         records.by_subtask.setdefault(record["subtask"], {})[record["id"]] = entry
     return records
@@ -249,6 +255,9 @@ def coverage_note(coverage: dict[str, Any] | None) -> str | None:
 def task_results(run_dir: Path, config: TaskConfig) -> dict[str, Any]:
     items = load_records(run_dir, config.name)
     units, incomplete = items, None
+    found = judging(run_dir, config)  # judged metrics (viubench.judge.results says how they count)
+    if found is not None:
+        units = judged_units(items, found)
     if config.overall == "pairs":
         assert config.pairs is not None  # validated by TaskConfig
         paired = pair_records(items, config.pairs)
@@ -282,6 +291,9 @@ def task_results(run_dir: Path, config: TaskConfig) -> dict[str, Any]:
         else:
             groups[group] = summarize(units.entries(present)) | {"subtasks": present}
     aggregates = {name: aggregate_summary(items, units, config, aggregate) for name, aggregate in config.aggregates.items()}
+    if found is not None:
+        aggregates[RULE_SCORED] = rule_aggregate(summarize([e for e in items.entries(items.order(config.subtasks)) if not e.needs_judge]))
+        overall |= judged_block(found, items)
     per_sample = {
         "id": [ident for name in order for ident in units.by_subtask[name]],
         "subtask": [name for name in order for _ in units.by_subtask[name]],

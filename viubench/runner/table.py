@@ -52,6 +52,21 @@ def subtask_rows(name: str, summaries: dict[str, dict[str, Any]], paper_compatib
     return table
 
 
+JUDGE_COUNTS = ("n", "judge_errors", "judge_pending")
+
+
+def judge_note(overall: dict[str, Any]) -> str | None:
+    """Who judged the judged scores, and what they leave out; or, for a task that needs a judge and had
+    none, how many samples wait for one."""
+    if "needs_judge" not in overall:
+        return None
+    judge, judged = overall.get("judge"), overall.get("judged") or {}
+    if judge is None:
+        return f"no judge: no score; {overall['needs_judge']} samples need one (--judge MODEL); rule_scored covers the others"
+    left = [f"{judged[k]} {k.replace('_', ' ')}" for k in ("judge_errors", "judge_pending") if judged.get(k)]
+    return f"judged by {judge['model']} ({judge['protocol']})" + (f"; left out: {', '.join(left)}" if left else "")
+
+
 def results_tables(model: str, results: dict[str, dict[str, Any]], paper_compatible: bool = False) -> list[Table]:
     """Per task: the scores in the paper's layout (the task's aggregates beside Overall), then n,
     interval, errors and parse failures of the overall score and of each aggregate.
@@ -69,8 +84,9 @@ def results_tables(model: str, results: dict[str, dict[str, Any]], paper_compati
             tables.append(subtask_rows(name, subtasks, paper_compatible))
             columns = []
         extra = [k for k in ("miou", "r@0.3", "r@0.5", "r@0.7") if k in overall]
-        note = coverage_note(overall.get("coverage"))
-        scores = Table(title=f"{name}: {result['metric']}", caption=f"Overall {note}" if note else None)
+        judged = {k: v for k, v in (overall.get("judged") or {}).items() if k not in JUDGE_COUNTS}
+        notes = [f"Overall {note}" for note in [coverage_note(overall.get("coverage"))] if note] + [note for note in [judge_note(overall)] if note]
+        scores = Table(title=f"{name}: {result['metric']}", caption="; ".join(notes) or None)
         scores.add_column("model")
         for subtask in columns:
             scores.add_column(ABBREVIATIONS.get(subtask, subtask), justify="right")
@@ -82,7 +98,7 @@ def results_tables(model: str, results: dict[str, dict[str, Any]], paper_compati
         scores.add_column("Overall", justify="right", style="bold")
         for aggregate in aggregates:
             scores.add_column(aggregate, justify="right")
-        for key in extra:
+        for key in [*extra, *judged]:
             scores.add_column(key, justify="right")
         scores.add_row(
             model,
@@ -91,6 +107,7 @@ def results_tables(model: str, results: dict[str, dict[str, Any]], paper_compati
             _fmt(overall["score"]),
             *(_fmt(a["score"]) for a in aggregates.values()),
             *(_fmt(overall[k]) for k in extra),
+            *(_fmt(v) for v in judged.values()),
         )
         if paper_compatible:
             scores.add_row(
@@ -100,6 +117,7 @@ def results_tables(model: str, results: dict[str, dict[str, Any]], paper_compati
                 _paper(overall),
                 *(_paper(a) for a in aggregates.values()),
                 *(_paper(overall, k) for k in extra),
+                *("-" for _ in judged),
                 style="italic",
             )
         tables.append(scores)

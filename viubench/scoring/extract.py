@@ -17,6 +17,10 @@ Default (lenient) rules, each a choice of ours (the paper does not say how it ex
   negated ("Not A", "the answer is not A") is never chosen; an answer that names two options
   ("The answer is B or D") is ambiguous; a lowercase letter counts only as the whole answer ("b").
 
+- Bracketed numbers (``extract_number_list``: VCR-Bench's ``[start, end]`` and ``[x1, y1, x2, y2]``):
+  the first square-bracketed list of exactly the asked count of plain decimal numbers, separated by
+  commas; see the function.
+
 Paper-compatible rules (``paper_choice``, ``paper_interval``) reproduce the released evaluation
 scripts of VideoSSR (arXiv 2511.06281), ``eval/vqa.py`` and ``eval/vtg.py``, character for character.
 """
@@ -40,6 +44,9 @@ _GLUED_AFTER = re.compile(r"[0-9:]|\.[0-9]")
 
 # eval/vtg.py of the released scripts: hyphen only, first match, in the stripped output.
 _PAPER_INTERVAL = re.compile(r"(\d+\.?\d*)\s*-\s*(\d+\.?\d*)")
+
+# A square-bracketed list of plain decimal numbers ("[12, 30.5, 200, 310]"), spaces allowed around them.
+_BRACKETED = re.compile(rf"\[\s*({_NUMBER}(?:\s*,\s*{_NUMBER})*)\s*\]")
 
 _DIGIT_RUN = re.compile(r"[0-9]+")
 _MAX_DIGITS = 100  # a longer integer is a parse failure (and would be wrong anyway)
@@ -82,6 +89,31 @@ def extract_interval(text: str) -> tuple[float, float] | None:
         if len(times) == 2 and _GLUED_AFTER.match(text, chain.end()) is None:
             return _seconds(times[0]), _seconds(times[1])
     return None
+
+
+def extract_number_list(text: str, n: int) -> tuple[float, ...] | None:
+    """The first square-bracketed list of exactly ``n`` numbers in ``text`` (``[3.5, 12]`` for n=2,
+    ``[12, 30, 200, 310]`` for n=4), else None.
+
+    Strict by design: the numbers are plain non-negative decimals ("12", "30.5"; no sign, exponent,
+    unit or clock time), separated by commas, with only spaces beside them inside the brackets.
+    A bracketed list of another length, or with anything else inside ("[12, 30, 200]", "[x1, y1]",
+    "[-3, 4]"), is skipped and the search goes on. The numbers are returned as written (a reversed
+    box or interval is scored 0 by the metric, not turned round).
+    """
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}")
+    for match in _BRACKETED.finditer(text):
+        numbers = [part.strip() for part in match.group(1).split(",")]
+        if len(numbers) == n:
+            return tuple(float(number) for number in numbers)
+    return None
+
+
+def extract_box(text: str) -> tuple[float, float, float, float] | None:
+    """The first ``[x1, y1, x2, y2]`` box in ``text`` (``extract_number_list`` with four numbers), else None."""
+    box = extract_number_list(text, 4)
+    return None if box is None else (box[0], box[1], box[2], box[3])
 
 
 def extract_counts(text: str, n: int = 3) -> tuple[int, ...] | None:

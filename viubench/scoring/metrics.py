@@ -45,6 +45,32 @@ def paper_interval_iou(pred: tuple[float, float], target: tuple[float, float]) -
     return _overlap_ratio(min(pred), max(pred), min(target), max(target))
 
 
+def box_iou(pred: tuple[float, float, float, float], target: tuple[float, float, float, float]) -> float:
+    """IoU of two boxes ``(x1, y1, x2, y2)`` (top-left, bottom-right corners): intersection area over
+    union area.
+
+    0 when the prediction is reversed (``x1 > x2`` or ``y1 > y2``) or not finite, and when the union
+    is empty (both boxes of zero area). Boxes that only touch intersect with zero area. A reversed or
+    non-finite target raises ValueError.
+    """
+    tx1, ty1, tx2, ty2 = (float(v) for v in target)
+    if not all(math.isfinite(v) for v in (tx1, ty1, tx2, ty2)) or tx1 > tx2 or ty1 > ty2:
+        raise ValueError(f"invalid target box {target!r}")
+    px1, py1, px2, py2 = (float(v) for v in pred)
+    if not all(math.isfinite(v) for v in (px1, py1, px2, py2)) or px1 > px2 or py1 > py2:
+        return 0.0
+    inter = max(0.0, min(px2, tx2) - max(px1, tx1)) * max(0.0, min(py2, ty2) - max(py1, ty1))
+    union = (px2 - px1) * (py2 - py1) + (tx2 - tx1) * (ty2 - ty1) - inter
+    if union <= 0.0:
+        return 0.0
+    return min(1.0, inter / union)
+
+
+def passed(iou: float, threshold: float) -> float:
+    """1.0 when ``iou`` is strictly above ``threshold``, else 0.0 (VCR-Bench: interval IoU > 0.7, box IoU > 0.5)."""
+    return 1.0 if iou > threshold else 0.0
+
+
 def counting_score(pred: tuple[int, ...], target: tuple[int, ...]) -> float:
     """VIUBench counting (the paper's rule): per shape type 1 if the count is exact, else 0; the mean over types.
 

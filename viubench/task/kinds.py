@@ -13,14 +13,31 @@
   first window for the paper (the script's regex reads only the first pair);
 - counts, order (VIUBench, for which no script was released; our choice): the default score, with
   unparsable answers left out as ``eval/vtg.py`` does.
+
+An interval or box format with ``pass_iou`` (VCR-Bench: interval IoU > 0.7, box IoU > 0.5, strictly,
+as its official ``eval.py``) scores 1.0 or 0.0 by that threshold, its IoU kept in ``metrics["iou"]``.
+That threshold is the benchmark's own rule, not ``eval/vtg.py``'s, so the paper score of such an
+item, and of every box (no VideoSSR script scores boxes), is its score, left out when unparsable.
+
+``text`` (a free-text answer) cannot be scored by rule: it scores 0.0 with ``metrics["needs_judge"]``
+= 1.0, ``paper_score`` None and no parse failure (a judge scores it: docs/judge.md).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from viubench.scoring.extract import extract_choice, extract_counts, extract_interval, extract_order, paper_choice, paper_interval
-from viubench.scoring.metrics import choice_score, counting_score, interval_iou, jigsaw_score, paper_interval_iou
+from viubench.scoring.extract import (
+    extract_box,
+    extract_choice,
+    extract_counts,
+    extract_interval,
+    extract_number_list,
+    extract_order,
+    paper_choice,
+    paper_interval,
+)
+from viubench.scoring.metrics import box_iou, choice_score, counting_score, interval_iou, jigsaw_score, paper_interval_iou, passed
 from viubench.task.sample import Sample
 
 
@@ -71,16 +88,54 @@ def target_windows(target: str) -> list[tuple[float, float]]:
     return [_interval(part) for part in target.split(WINDOW_SEPARATOR)]
 
 
+def _read_interval(response: str, brackets: bool) -> tuple[float, float] | None:
+    """The answered interval: a ``[start, end]`` pair first when the prompt asked for one, else (or
+    failing that) the first pair of joined times."""
+    pair = extract_number_list(response, 2) if brackets else None
+    return (pair[0], pair[1]) if pair is not None else extract_interval(response)
+
+
 def score_interval(sample: Sample, response: str) -> Scored:
     """The IoU of the first interval in the response against the best-matching ground-truth window
     (the official QVHighlights rule; one window: that window). ``paper_score``/``paper_iou`` read the
-    target as ``eval/vtg.py`` does: its first window only."""
-    interval = extract_interval(response)
+    target as ``eval/vtg.py`` does: its first window only. With ``pass_iou`` the score is 1.0 above
+    that IoU and 0.0 otherwise, and the paper score is that score (None when unparsable)."""
+    fmt = sample.answer_format
+    interval = _read_interval(response, fmt.brackets)
     iou = 0.0 if interval is None else max(interval_iou(interval, window) for window in target_windows(sample.target))
     paper = paper_interval_score(response, sample.target)
     metrics = {"iou": iou} if paper is None else {"iou": iou, "paper_iou": paper}
     extracted = None if interval is None else f"{interval[0]:g}-{interval[1]:g}"
+    if fmt.pass_iou is not None:  # the benchmark's own thresholded rule, which is also its paper score
+        score = passed(iou, fmt.pass_iou)
+        return Scored(score, extracted, interval is None, None if interval is None else score, metrics)
     return Scored(iou, extracted, interval is None, paper, metrics)
+
+
+def target_box(target: str) -> tuple[float, float, float, float]:
+    """The ground-truth box of a box target ``"[x1, y1, x2, y2]"``; ValueError for anything else."""
+    box = extract_box(target)
+    if box is None:
+        raise ValueError(f"box target {target!r} is not [x1, y1, x2, y2]")
+    return box
+
+
+def score_box(sample: Sample, response: str) -> Scored:
+    """The IoU of the first ``[x1, y1, x2, y2]`` in the response with the target box; with
+    ``pass_iou``, 1.0 above that IoU and 0.0 otherwise. No paper script scores boxes: the paper
+    score is the score, left out (None) when the response has no box."""
+    box = extract_box(response)
+    iou = 0.0 if box is None else box_iou(box, target_box(sample.target))
+    threshold = sample.answer_format.pass_iou
+    score = iou if threshold is None else passed(iou, threshold)
+    extracted = None if box is None else "[" + ", ".join(f"{value:g}" for value in box) + "]"
+    return Scored(score, extracted, box is None, None if box is None else score, {"iou": iou})
+
+
+def score_text(sample: Sample, response: str) -> Scored:
+    """A free-text answer: no rule scores it. 0.0, not a parse failure, left out of the paper
+    numbers, and marked ``needs_judge`` (a judge scores it)."""
+    return Scored(0.0, None, False, None, {"needs_judge": 1.0})
 
 
 def score_counts(sample: Sample, response: str) -> Scored:
@@ -100,9 +155,16 @@ def score_order(sample: Sample, response: str) -> Scored:
     return Scored(score, order, False, score)
 
 
-SCORERS = {"choice": score_choice, "interval": score_interval, "counts": score_counts, "order": score_order}
+SCORERS = {
+    "choice": score_choice,
+    "interval": score_interval,
+    "counts": score_counts,
+    "order": score_order,
+    "box": score_box,
+    "text": score_text,
+}
 
 
 def score_response(sample: Sample, response: str) -> Scored:
-    """Score ``response`` by the sample's answer format."""
+    """Score ``response`` by the sample's answer format (a free-text one: ``metrics["needs_judge"]``)."""
     return SCORERS[sample.answer_format.kind](sample, response)

@@ -45,9 +45,14 @@ class Message(BaseModel):
 
 
 class AnswerFormat(BaseModel):
-    """What a well-formed answer looks like (used by the random baseline)."""
+    """What a well-formed answer looks like (used by the random baseline), and how it is scored
+    (``viubench/task/kinds.py`` dispatches on ``kind``).
 
-    kind: Literal["choice", "interval", "counts", "order", "text"]
+    ``text``: a free-text answer no rule can score (it needs a judge: VCR-Bench's open questions).
+    ``box``: ``[x1, y1, x2, y2]`` in the coordinates of the item's ground truth.
+    """
+
+    kind: Literal["choice", "interval", "counts", "order", "text", "box"]
     letters: str | None = None  # choice
     duration: float | None = None  # interval: seconds on a continuous axis ...
     grid_fps: float | None = None  # ... or on a frame grid of `positions` frames
@@ -56,6 +61,11 @@ class AnswerFormat(BaseModel):
     count: int | None = None  # counts: how many numbers
     maximum: int | None = None  # counts: largest value
     digits: int | None = None  # order
+    # interval, box: score 1.0 when the IoU is strictly above this, else 0.0 (the IoU stays in the
+    # metrics); None: the score is the IoU itself
+    pass_iou: float | None = Field(None, ge=0, lt=1)
+    brackets: bool = False  # interval: the prompt asks for "[start, end]", which is read first
+    frame_size: tuple[int, int] | None = None  # box: (width, height) of the plane the coordinates are in
 
 
 class Sample(BaseModel):

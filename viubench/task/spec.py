@@ -86,13 +86,13 @@ class Aggregate(StrictModel):
 
 # Fields added after runs were recorded: left out of the fingerprint while at their default, so the
 # fingerprints of tasks that do not use them stay what earlier versions recorded.
-_NEW_FIELDS = {"pairs": None, "aggregates": {}}
+_NEW_FIELDS = {"pairs": None, "aggregates": {}, "judge": None}
 
 
 class TaskConfig(StrictModel):
     name: str
     version: int = 1
-    kind: Literal["mcq", "grounding", "viubench"]
+    kind: Literal["mcq", "grounding", "viubench", "mixed"]  # mixed: items of several answer kinds (VCR-Bench)
     domain: str
     metric: str
     description: str
@@ -108,6 +108,7 @@ class TaskConfig(StrictModel):
     subtasks: list[str] = Field(default_factory=list, description="display order of subtasks")
     groups: dict[str, list[str]] = Field(default_factory=dict, description="named averages over subtasks (VIUBench task averages, the Video-MME Long subset)")
     aggregates: dict[str, Aggregate] = Field(default_factory=dict, description="other scores of the whole task, reported beside the overall one")
+    judge: str | None = Field(None, description="the judge protocol of the task's judged metrics (viubench.judge), e.g. 'vcr-bench'; scored by its judge (eval --judge)")
 
     @model_validator(mode="after")
     def _rules_complete(self) -> "TaskConfig":
