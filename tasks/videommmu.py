@@ -37,7 +37,7 @@ from viubench.task.loaders import MCQ_PROMPT, data_folder, find_video, option_li
 from viubench.task.prepare import Archive, Preparation, pack_fixture
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample, VideoRef
-from viubench.task.spec import DataSource, TaskConfig
+from viubench.task.spec import DataSource, TaskConfig, VideoSpec
 from viubench.video.synthetic import textured_video
 
 TRACKS = ["Perception", "Comprehension", "Adaptation"]
@@ -51,6 +51,7 @@ CONFIG = TaskConfig(
     prompt=MCQ_PROMPT,
     max_new_tokens=8,
     subtasks=TRACKS,
+    video=VideoSpec(last_frame=True),  # the quiz image is the video's last frame: always shown
 )
 COLUMNS = ["id", "question", "options", "answer"]
 OPTIONAL = ("question_type",)

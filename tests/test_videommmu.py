@@ -143,3 +143,20 @@ def test_the_hub_copy_is_found_under_either_id(folder: Path, monkeypatch: pytest
     monkeypatch.setattr(huggingface_hub, "snapshot_download", snapshot_download)
     samples = list(TASK.load(TaskContext(data_dir=None, video=effective_spec(TASK, None), limit=None, seed=0)))
     assert asked == ["lmms-lab/VideoMMMU", "lmms-eval/VideoMMMU"] and len(samples) == 6
+
+
+def test_every_video_ends_on_its_last_frame_the_quiz_image(folder: Path) -> None:
+    """The quiz image is each video's last frame: the frames shown end on it, at any frame budget;
+    tasks without ``last_frame`` keep the middles of equal bins."""
+    from viubench.runner.media import load_video, sample_indices
+    from viubench.video.decode import probe
+
+    task = all_tasks()["videommmu"]
+    sample = next(s for s in load(folder) if isinstance(s, Sample))
+    ref = sample.videos()[0]
+    total = probe(Path(ref.path)).num_frames
+    for frames in (None, 32):
+        decoded = load_video(ref, effective_spec(task, frames))
+        assert decoded.indices[-1] == total - 1 and decoded.indices == sorted(set(decoded.indices))
+    plain = all_tasks()["video-tt"].config.video
+    assert sample_indices(100, 10.0, plain, None, None)[-1] < 99 and sample_indices(100, 10.0, plain.model_copy(update={"last_frame": True}), None, None)[-1] == 99

@@ -3,7 +3,8 @@
 Stored frames (VIUBench) come back exactly as stored. A video file, or a frame folder (numbered
 images that stand for a video at a known frame rate), is sampled at ``fps`` frames per second,
 capped at ``max_frames``, evenly over the whole video or over its clip bounds: frame ``i`` of ``n`` is
-the middle frame of the i-th of n equal bins. A video file's frames are timed by their real
+the middle frame of the i-th of n equal bins (with ``last_frame``, the last one is the last frame
+instead: VideoMMMU puts its quiz image there). A video file's frames are timed by their real
 presentation times (from the first frame; on a constant frame rate that is ``index / source_fps``, on
 a variable one the true times); a frame folder's by ``index / folder_fps``.
 
@@ -101,11 +102,14 @@ def clip_window(num_frames: int, average_fps: float, start: float | None, end: f
 
 def sample_indices(num_frames: int, average_fps: float, spec: VideoSpec, start: float | None, end: float | None, first_frame: int = 0) -> list[int]:
     """The frames to show: at ``spec.fps`` over the clip window, at most ``spec.max_frames``, each the
-    middle frame of its bin."""
+    middle frame of its bin; with ``spec.last_frame`` the last one is the window's last frame."""
     window = clip_window(num_frames, average_fps, start, end, first_frame)
     span = len(window)
     count = max(1, min(spec.max_frames, span, math.floor(span / average_fps * spec.fps)))
-    return [window.start + math.floor((i + 0.5) * span / count) for i in range(count)]
+    indices = [window.start + math.floor((i + 0.5) * span / count) for i in range(count)]
+    if spec.last_frame:
+        indices[-1] = window.stop - 1
+    return indices
 
 
 def _sequence_fps(indices: list[int], source_fps: float, spec: VideoSpec) -> float:

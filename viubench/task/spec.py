@@ -22,6 +22,7 @@ class VideoSpec(StrictModel):
     min_pixels: int = Field(128 * 128, gt=0)
     decoder: Literal[DECODERS] = "pyav"  # type: ignore[valid-type]
     stored: bool = Field(False, description="use the item's stored frames exactly (VIUBench); fps and max_frames do not apply")
+    last_frame: bool = Field(False, description="end on the last frame of the video (or clip): the last sampled frame is replaced by it (VideoMMMU's quiz image)")
 
 
 class DataSource(StrictModel):
@@ -126,5 +127,7 @@ class TaskConfig(StrictModel):
         for field, default in _NEW_FIELDS.items():
             if dumped.get(field) == default:
                 dumped.pop(field)
+        if not dumped["video"]["last_frame"]:  # added later too
+            dumped["video"].pop("last_frame")
         payload = json.dumps(dumped, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
