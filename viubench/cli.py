@@ -249,6 +249,37 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument("--tolerance", type=float, default=1.0, metavar="T", help="points a score may fall before the check fails; a larger fall fails only when significant (default: 1.0)")
     board.add_argument("--allow-dataset-change", action="store_true", help="gate runs evaluated on other data than the baseline (compared unpaired) instead of refusing")
 
+    export = commands.add_parser(
+        "export",
+        help="write a dataset as another harness's task (lmms-eval)",
+        description=(
+            "Write a dataset made by 'viubench build' as an lmms-eval task folder (a YAML, a hook module that imports "
+            "viubench, and the items as documents), so 'lmms-eval --tasks viubench --include_path DIR' evaluates any "
+            "model lmms-eval supports on viubench's prompts and stored frames and prints viubench's nine subtype scores "
+            "and overall. The task records the dataset's SHA-256s; 'viubench import lmms-eval' checks them (docs/lmms-eval.md)."
+        ),
+    )
+    export.add_argument("harness", choices=("lmms-eval",), help="the harness to write for")
+    export.add_argument("dataset", type=Path, metavar="DATASET", help="a folder written by 'viubench build'")
+    export.add_argument("--out", type=Path, required=True, metavar="DIR", help="task folder to write (lmms-eval's --include_path)")
+    export.add_argument("--limit", type=_positive, metavar="N", help="only the first N items (round-robin over subtypes)")
+
+    imports = commands.add_parser(
+        "import",
+        help="turn another harness's results (lmms-eval) into a viubench run directory",
+        description=(
+            "Read lmms-eval's output (the results JSON and the --log_samples JSONL files) and write a run directory: "
+            "each logged document of a task viubench also has is matched to its viubench sample, its raw response "
+            "rescored by viubench's scorer (lmms-eval's own numbers kept beside), and the model, lmms-eval version and "
+            "task configs recorded as an imported protocol. Documents that match no sample are listed. 'viubench report' "
+            "and 'viubench leaderboard' then show the run beside native ones (docs/lmms-eval.md)."
+        ),
+    )
+    imports.add_argument("harness", choices=("lmms-eval",), help="the harness that wrote the results")
+    imports.add_argument("path", type=Path, metavar="PATH", help="lmms-eval's --output_path folder (holding one evaluation) or its *_results.json")
+    imports.add_argument("--data", action="append", metavar="TASK=DIR", help="viubench's data folder of a task, to match and rescore against (repeatable; the exported VIUBench task finds its dataset itself)")
+    imports.add_argument("--out", type=Path, default=Path("runs"), help="folder of run directories (default: runs)")
+
     listing = commands.add_parser("list", help="list tasks or models", description="List what exists: tasks with their metric and VideoSpec, or model aliases with their backend.")
     listing.add_argument("what", choices=("tasks", "models"), help="what to list")
     listing.add_argument("--models-file", type=Path, help="YAML file of extra model aliases (default: $VIUBENCH_MODELS)")
@@ -270,6 +301,8 @@ COMMANDS = {
     "report": "viubench.commands.report:run_report_command",
     "leaderboard": "viubench.commands.leaderboard:run_leaderboard_command",
     "list": "viubench.commands.listing:run_list_command",
+    "export": "viubench.commands.interop:run_export_command",
+    "import": "viubench.commands.interop:run_import_command",
 }
 
 

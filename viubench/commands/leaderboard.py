@@ -8,12 +8,13 @@ from viubench.console import console, stdout
 from viubench.jsonfile import write_json_atomic
 from viubench.report.gate import FAMILY_ALPHA, check
 from viubench.report.leaderboard import load_leaderboard, merge
+from viubench.report.protocol import imported_runs_notes
 from viubench.report.render import write
 
 
 def run_leaderboard_command(args: argparse.Namespace) -> int:
     merged = merge(args.inputs)
-    for warning in merged.warnings:
+    for warning in merged.warnings + imported_runs_notes(args.inputs):
         console.print(warning, markup=False, soft_wrap=True)
     board = merged.board
     data = board.as_json()
