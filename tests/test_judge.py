@@ -213,3 +213,32 @@ def test_a_judge_killed_mid_run_never_asks_a_settled_call_again(vcr_data: Path, 
     assert overall["judged"]["step_recall"] == pytest.approx(100 * 3.5 / 6)
     p, r = 50.0, 100 * 3.5 / 6
     assert overall["judged"]["step_f1"] == pytest.approx(2 * p * r / (p + r))
+
+
+def test_reports_name_the_judge_beside_judged_scores_and_never_compare_across_judges(vcr_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The report's Table 3 column shows the judged accuracy with its judge, or "needs a judge"; runs
+    judged differently are flagged; the leaderboard names the judge and its gate does not compare a
+    judged score with an unjudged one."""
+    monkeypatch.setenv(KEY, "secret")
+    plain = viubench_cli(*eval_args(vcr_data, tmp_path), cache=tmp_path / "cache")
+    assert plain.returncode == 0, plain.stderr
+    (tmp_path / "runs").rename(tmp_path / "plain")
+    with FakeOpenAI(reply=judge_reply()) as server:
+        judged = viubench_cli(*eval_args(vcr_data, tmp_path), *judge_args(server), cache=tmp_path / "cache")
+    assert judged.returncode == 0, judged.stderr
+    runs = [str(next((tmp_path / folder).iterdir())) for folder in ("plain", "runs")]
+    report = viubench_cli("report", *runs, "--reference", "paper", "--md", str(tmp_path / "r.md"), "--html", str(tmp_path / "r.html"))
+    assert report.returncode == 0, report.stderr
+    markdown = (tmp_path / "r.md").read_text()
+    row = [line for line in markdown.splitlines() if "needs a judge (2 items" in line]
+    assert len(row) == 1 and row[0].count("|") == 6  # the VCR-Bench column of the Complex reasoning table
+    assert "50.0 (judge: openai:judge-model)" in markdown and "| 7.4* |" in markdown  # beside the paper's figure
+    assert "vcr-bench: runs were judged differently" in markdown
+    assert "judge: openai:judge-model" in (tmp_path / "r.html").read_text()
+    base = viubench_cli("leaderboard", runs[0], "--out", str(tmp_path / "base"))
+    assert base.returncode == 0, base.stderr
+    gate = viubench_cli("leaderboard", runs[1], "--out", str(tmp_path / "now"), "--check-against", str(tmp_path / "base" / "leaderboard.json"))
+    assert gate.returncode == 0, gate.stderr
+    assert "judged by openai:judge-model here, no judge in the baseline: not compared" in gate.stdout.replace("\n", " ") + gate.stderr.replace("\n", " ")
+    assert "judge: openai:judge-model" in (tmp_path / "now" / "leaderboard.md").read_text()
+    assert "needs a judge" in (tmp_path / "base" / "leaderboard.md").read_text()

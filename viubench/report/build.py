@@ -44,6 +44,9 @@ def _cell(run: RunView, task: str, result: dict[str, Any] | None, key: str | Non
     if block is None:
         return {"value": None}
     cell = {"value": block["score"], "n": block["n"], "errors": block["errors"], "parse_failures": block["parse_failures"], "ci": block.get("ci95")}
+    if "needs_judge" in block:  # a judged task: the judge beside its score, or what waits for one
+        judge = block.get("judge")
+        cell["judge" if judge else "note"] = judge["model"] if judge else f"needs a judge ({block['needs_judge']} items; --judge MODEL)"
     if baseline is not None and baseline is not run and task in baseline.results:
         base = baseline.results[task]["overall"] if key is None else baseline.results[task]["subtasks"].get(key)
         if base is not None and base["score"] is not None and block["score"] is not None:
@@ -108,7 +111,7 @@ def build_report(run_dirs: list[Path], options: ReportOptions) -> dict[str, Any]
         "generator": f"viubench {__version__}",
         "baseline": baseline.label if baseline else None,
         "runs": [{"label": r.label, "model": r.model, "run_id": r.run_id, "path": str(r.path), "status": r.manifest.get("status"), "frames": r.frames} for r in runs],
-        "warnings": protocol_warnings(runs, tasks) + contamination_warnings(runs, tasks) + imported_notes(runs, tasks),
+        "warnings": protocol_warnings(runs, tasks) + judge_warnings(runs, tasks) + contamination_warnings(runs, tasks) + imported_notes(runs, tasks),
         "published": bool(published),
         "viubench": None,  # the Table 1 layout, when a run or the paper's rows have VIUBench
     }
@@ -222,6 +225,17 @@ def protocol_warnings(runs: list[RunView], tasks: list[str]) -> list[str]:
             if len(set(map(str, values.values()))) > 1:
                 detail = ", ".join(f"{label}: {value}" for label, value in values.items())
                 warnings.append(f"{task}: runs differ in {key.replace('_', ' ')} ({detail}); their numbers are not comparable")
+    return warnings
+
+
+def judge_warnings(runs: list[RunView], tasks: list[str]) -> list[str]:
+    """Judged tasks whose runs were judged by different judges (or some not at all)."""
+    warnings = []
+    for task in tasks:
+        judges = [(r.label, (r.results[task]["overall"].get("judge") or {}).get("model")) for r in runs if task in r.results and "needs_judge" in r.results[task]["overall"]]
+        if len({judge for _, judge in judges}) > 1:
+            detail = ", ".join(f"{label}: {judge or 'no judge'}" for label, judge in judges)
+            warnings.append(f"{task}: runs were judged differently ({detail}); judged numbers depend on the judge and are not comparable")
     return warnings
 
 

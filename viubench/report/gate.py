@@ -120,6 +120,12 @@ def check(current: Leaderboard, baseline: Leaderboard, tolerance: float, allow_d
             continue
         if _other_data(before, after):
             result.notes.append(f"note: {key} {task}: other data than the baseline (--allow-dataset-change): compared unpaired")
+        if before.protocol.get("judge") != after.protocol.get("judge"):  # judged by another judge, or one side not at all
+            result.notes.append(
+                f"note: {key} {task}: judged by {after.protocol.get('judge') or 'no judge'} here, "
+                f"{before.protocol.get('judge') or 'no judge'} in the baseline: not compared (judged scores depend on the judge)"
+            )
+            continue
         result.findings += _compare_task(key, task, before, after)
     tested = [f for f in result.findings if f.p is not None]
     for finding, (significant, level) in zip(tested, holm([f.p for f in tested], FAMILY_ALPHA)):

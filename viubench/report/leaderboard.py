@@ -117,12 +117,17 @@ def run_entry(run: RunView) -> Entry:
             errors=overall["errors"],
             parse_failures=overall["parse_failures"],
             subtasks={name: block["score"] for name, block in result["subtasks"].items()},
-            protocol={k: details[k] for k in ("video_spec", "prompt", "dataset")},
+            protocol={k: details[k] for k in ("video_spec", "prompt", "dataset")} | _judge(overall),
             overall_rule=result.get("overall_rule", "samples"),
             dataset={k: v for k, v in recorded.items() if k.endswith("sha256")},
             per_sample=PerSample(id=list(table), subtask=[s for s, _ in table.values()], score=[v for _, v in table.values()]),
         )
     return Entry(model=run.model, protocol=protocol, key=entry_key(run.model, protocol), runs=[run.run_id], scores=scores)
+
+
+def _judge(overall: dict[str, Any]) -> dict[str, Any]:
+    """A judged task's judge (None: not judged, so no score), part of its protocol."""
+    return {"judge": (overall.get("judge") or {}).get("model")} if "needs_judge" in overall else {}
 
 
 def load_leaderboard(path: Path) -> Leaderboard:
