@@ -189,3 +189,18 @@ def test_lmms_eval_runs_the_exported_task_and_its_output_imports_back(small_viub
     report = viubench_cli("report", *(str(p) for p in (tmp_path / "runs").iterdir()), "--html", str(tmp_path / "r.html"), cache=tmp_path / "cache")
     assert report.returncode == 0, report.stderr
     assert "imported from lmms-eval" in report.stdout + report.stderr and "lmms-eval:qwen2_5_vl" in (tmp_path / "r.html").read_text()
+
+
+def test_two_lmms_eval_variants_of_one_task_give_each_sample_once(benchmark_data: dict[str, Path], tmp_path: Path) -> None:
+    """videomme and videomme_w_subtitle in one evaluation: every sample is journaled once (the first
+    variant's answer); the other variant's documents are listed, never written twice."""
+    samples = samples_of("videomme", benchmark_data["videomme"])
+    first = [videomme_line(k, s.id, s.target, s.target) for k, s in enumerate(samples)]
+    second = [videomme_line(k, s.id, "Z", s.target) for k, s in enumerate(samples)]
+    results_file = write_output(tmp_path / "out", {"videomme": first, "videomme_w_subtitle": second}, {"videomme": {}, "videomme_w_subtitle": {}})
+    done = viubench_cli("import", "lmms-eval", str(results_file), f"--data=videomme={benchmark_data['videomme']}", "--out", str(tmp_path / "runs"), cache=tmp_path / "cache")
+    assert done.returncode == 0, done.stderr
+    run = next((tmp_path / "runs").iterdir())
+    journal = [json.loads(line) for line in (run / "samples" / "videomme.jsonl").read_text().splitlines()]
+    assert sorted(r["id"] for r in journal) == sorted(s.id for s in samples) and all(r["score"] == 1.0 for r in journal)
+    assert (done.stdout + done.stderr).count("already matched by another document") == len(samples)

@@ -80,10 +80,10 @@ def import_lmms(path: Path, out: Path, data: dict[str, str]) -> ImportOutcome:
         task = tasks[name]
         data_dir = task_data(output, task, members, data)
         samples = load_samples(task, data_dir)
-        records = []
+        records: list[dict[str, Any]] = []
+        seen: set[str] = set()  # across the task's lmms-eval variants (videomme and videomme_w_subtitle): one line per sample
         for lmms_task, mapping in members:
-            matched = match(logged[lmms_task], lmms_task, mapping, samples, outcome.unmatched)
-            records += matched
+            records += match(logged[lmms_task], lmms_task, mapping, samples, outcome.unmatched, seen)
         (journals / f"{name}.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
         outcome.imported[name] = len(records)
         dataset = next(({k: v for k, v in s.metadata.items() if k.startswith("dataset")} for s in samples), {})
@@ -130,14 +130,15 @@ def load_samples(task: Task, data_dir: Path | None) -> list[Sample]:
     return [s for s in task.load(context) if isinstance(s, Sample)]
 
 
-def match(lines: list[dict[str, Any]], lmms_task: str, mapping: TaskMap, samples: list[Sample], unmatched: list[Unmatched]) -> list[dict[str, Any]]:
-    """The journal lines of ``lmms_task``'s logged documents (``lines``) that match exactly one sample."""
+def match(lines: list[dict[str, Any]], lmms_task: str, mapping: TaskMap, samples: list[Sample], unmatched: list[Unmatched], seen: set[str]) -> list[dict[str, Any]]:
+    """The journal lines of ``lmms_task``'s logged documents (``lines``) that match exactly one sample
+    not in ``seen`` (the samples matched already; updated)."""
     keyed: dict[str, list[Sample]] = {}
     for position, sample in enumerate(samples):
         key = mapping.sample_key(sample, position)
         if key is not None:
             keyed.setdefault(key, []).append(sample)
-    records, seen = [], set()
+    records = []
     for line in lines:
         key = mapping.log_key(lmms_task, line)
         found = keyed.get(key or "", [])
@@ -150,7 +151,7 @@ def match(lines: list[dict[str, Any]], lmms_task: str, mapping: TaskMap, samples
         elif len(found) > 1:
             reason = f"{len(found)} viubench samples share this key"
         elif found[0].id in seen:
-            reason = f"sample {found[0].id} was already matched by another document"
+            reason = f"sample {found[0].id} was already matched by another document (of this or another lmms-eval variant of the task)"
         elif text is None:
             reason = "no response logged"
         if reason is not None:

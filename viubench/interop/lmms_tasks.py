@@ -1,9 +1,9 @@
 """Which lmms-eval task is which viubench task, and how one of its logged documents finds its sample.
 
 lmms-eval's ``--log_samples`` lines hold no document, only ``doc_id`` (the document's position in
-lmms-eval's copy of the benchmark) and what the task's ``process_results`` returned, which for most
-tasks names the question. Each rule below turns a logged line into a key and a viubench Sample into
-the same key; docs/lmms-eval.md lists them. A key that no sample (or several) has is reported
+lmms-eval's copy of the benchmark), the prompt text (``input``) and what the task's
+``process_results`` returned, which for most tasks names the question. Each rule below turns a
+logged line into a key and a viubench Sample into the same key; docs/lmms-eval.md lists them. A key that no sample (or several) has is reported
 unmatched, never guessed.
 """
 
@@ -93,15 +93,48 @@ def vinoground_log_key(task: str, line: dict[str, Any]) -> str | None:
 
 
 def mvbench_log_key(task: str, line: dict[str, Any]) -> str | None:
-    return f"{task.removeprefix('mvbench_')}-{line.get('doc_id')}"
+    return None if line.get("doc_id") is None else f"{task.removeprefix('mvbench_')}-{line['doc_id']}"
 
 
-def doc_position(_task: str, line: dict[str, Any]) -> str | None:
-    return None if line.get("doc_id") is None else str(line["doc_id"])
+_OPTION = re.compile(r"\(?([A-Z])[.):]\s*(.*)")
 
 
-def load_position(_sample: Sample, position: int) -> str:
-    return str(position)
+def question_key(text: str) -> str | None:
+    """A multiple-choice question as its last stem line and its options, whatever the prompt around it
+    and however its options are lettered (``A. text``, ``(A) text``); None without options."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    first = next((k for k, line in enumerate(lines) if _OPTION.fullmatch(line)), None)
+    if not first:  # no options, or no stem line before them
+        return None
+    options = []
+    for line in lines[first:]:
+        found = _OPTION.fullmatch(line)
+        if found is None:
+            break
+        options.append(f"{found.group(1)}={_text(found.group(2))}")
+    return f"{_text(lines[first - 1])}|{'|'.join(options)}"
+
+
+def prompt_question(sample: Sample, _position: int) -> str | None:
+    """The question a sample's user turns ask (:func:`question_key`)."""
+    text = "\n".join(part.text or "" for message in sample.messages if message.role != "system" for part in message.content if part.type == "text")
+    return question_key(text)
+
+
+def logged_input_question(_task: str, line: dict[str, Any]) -> str | None:
+    """The question of lmms-eval's prompt text, which ``--log_samples`` logs as ``input``."""
+    return question_key(line["input"]) if isinstance(line.get("input"), str) else None
+
+
+def tempcompass_log_key(task: str, line: dict[str, Any]) -> str | None:
+    video, question = logged_field("video_id")(task, line), logged_field("question")(task, line)
+    key = None if question is None else question_key(question)
+    return None if video is None or key is None else f"{video}|{key}"
+
+
+def tempcompass_sample_key(sample: Sample, position: int) -> str | None:
+    video, key = _metadata("video_id")(sample, position), prompt_question(sample, position)
+    return None if video is None or key is None else f"{video}|{key}"
 
 
 TASK_MAPS = [
@@ -109,13 +142,13 @@ TASK_MAPS = [
     TaskMap("videomme", r"videomme(_long)?(_w_subtitle)?", logged_field("question_id"), sample_id, "question_id = the sample id"),
     TaskMap("charades-sta", r"temporal_grounding_charades|charades_sta", charades_log_key, charades_sample_key, "video, caption and ground-truth window"),
     TaskMap("cgbench", r"cgbench(_subtitles)?", logged_field("question_id"), sample_id, "question_id (CG-Bench qid) = the sample id"),
-    TaskMap("longvideobench", r"longvideobench_(val|test)_[iv]", logged_field("id"), sample_id, "id = the sample id"),
+    TaskMap("longvideobench", r"longvideobench_val_[iv]", logged_field("id"), sample_id, "id = the sample id (validation split only)"),
     TaskMap("videommmu", r"video_mmmu_(perception|comprehension|adaptation)", videommmu_log_key, sample_id, "track and id = the sample id TRACK-ID"),
-    TaskMap("video-tt", r"videott_single_mc(_with_description)?", logged_field("video_id"), _metadata("video_id"), "video_id (one question per video)"),
-    TaskMap("tempcompass", r"tempcompass_multi_choice", logged_field("video_id"), _metadata("video_id"), "video_id (unique within the multi-choice split only when one question per video)"),
+    TaskMap("video-tt", r"videott_single_mc", logged_field("video_id"), _metadata("video_id"), "video_id (one question per video, split test only)"),
+    TaskMap("tempcompass", r"tempcompass_multi_choice", tempcompass_log_key, tempcompass_sample_key, "video_id and the question (stem and options)"),
     TaskMap("vinoground", r"vinoground", vinoground_log_key, sample_id, "index and question type = the sample id (IDX or IDX_video)"),
     TaskMap("mvbench", r"mvbench_[a-z_]+", mvbench_log_key, sample_id, "subtask and doc_id = the sample id SUBTASK-N (same order of the published JSON)"),
-    TaskMap("lvbench", r"lvbench", doc_position, load_position, "doc_id = the position in the published annotations (same order)"),
+    TaskMap("lvbench", r"lvbench", logged_input_question, prompt_question, "the question (stem and options) of the logged prompt text"),
 ]
 
 
