@@ -12,6 +12,7 @@ from viubench.dataset.build import BuildSummary, build_dataset
 from viubench.dataset.mix import resolve_mix
 from viubench.dataset.split import VideoSplit
 from viubench.errors import UserError
+from viubench.runner.executor import ExecutorOptions
 from viubench.workers import useful_workers
 
 
@@ -28,10 +29,11 @@ def run_build(args: argparse.Namespace) -> int:
     if not 0 < args.eval_share < 1:
         raise UserError(f"--eval-share {args.eval_share:g}: give a share between 0 and 1 (e.g. 0.2)")
     split = VideoSplit(side=args.video_split, eval_share=args.eval_share) if args.video_split else None
-    if useful_workers(args.workers) < args.workers:
+    executor = ExecutorOptions(kind=args.executor, address=args.ray_address)
+    if executor.kind == "local" and useful_workers(args.workers) < args.workers:
         console.print(f"--workers {args.workers}: using {useful_workers(args.workers)}, one per CPU core (more would only compete for them)", markup=False)
     with progress_bar(f"building {mix.name}") as update:
-        summary = build_dataset(mix, out, args.videos, seed=args.seed, workers=args.workers, progress=update, split=split, wait=args.wait)
+        summary = build_dataset(mix, out, args.videos, seed=args.seed, workers=args.workers, progress=update, split=split, wait=args.wait, executor=executor)
     print_summary(summary)
     return 0
 

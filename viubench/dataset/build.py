@@ -3,6 +3,10 @@
 Resumable: each finished item leaves a record under ``.build/``; a build run again over the same
 ``--out`` keeps the records whose fingerprint still matches and renders only the rest. A video that
 fails while decoding is dropped and only its items move to other videos (rendezvous planning).
+
+The work units (probe a video; render a chunk of items of one video) run in local worker processes,
+or as Ray tasks on a cluster (``--executor ray``, ``viubench.runner.ray_pool``) that write into the
+shared ``--out`` folder exactly as local workers do; this process plans and writes the rest.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ from viubench.dataset.store import (
 from viubench.jsonfile import write_json_atomic
 from viubench.errors import UserError, VideoError, one_line
 from viubench.pretext.content import SourceVideo
+from viubench.runner.executor import ExecutorOptions
+from viubench.runner.ray_pool import RayPool
 from viubench.video.decode import probe
 from viubench.video.files import SAMPLE_CLIPS, UnreadableFolder, list_videos, read_problem, sample_clips_dir, sha256_file
 from viubench.video.sampling import fit_size, usable_span
@@ -87,11 +93,13 @@ def build_dataset(
     progress: ProgressHook | None = None,
     split: VideoSplit | None = None,
     wait: bool = False,
+    executor: ExecutorOptions | None = None,
 ) -> BuildSummary:
     """Build ``mix`` from the videos in ``videos_dir`` (default: the sample clips) into ``out``;
     with ``split``, only the videos on its side of the eval/train video split. One process builds into
     ``out`` at a time: another exits with a one-line error, or waits for it with ``wait``. ``workers``
-    is capped at the CPU cores this process may use."""
+    is capped at the CPU cores this process may use; with ``executor`` of kind ``ray`` the work runs on
+    the Ray cluster's CPUs instead (``out`` and the videos at the same paths on all its machines)."""
     started = time.perf_counter()
     check_counts(mix)
     origin = SAMPLE_ORIGIN if videos_dir is None else "folder"
@@ -107,7 +115,7 @@ def build_dataset(
         raise UserError(f"--out {out} is a file: give a folder for the dataset")
     workers = useful_workers(workers)
     with exclusive(lock_path(out), f"dataset folder {out}", wait):
-        summary = _build_locked(mix, out, listing.videos, folder, origin, config, seed, workers, progress, split, listing.unreadable_folders)
+        summary = _build_locked(mix, out, listing.videos, folder, origin, config, seed, workers, progress, split, listing.unreadable_folders, executor)
     summary.elapsed = time.perf_counter() - started
     return summary
 
@@ -137,13 +145,16 @@ def _build_locked(
     progress: ProgressHook | None,
     split: VideoSplit | None,
     skipped_folders: list[UnreadableFolder],
+    executor: ExecutorOptions | None = None,
 ) -> BuildSummary:
     fingerprint = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
     finished = _finished_build(out, fingerprint)
     if finished is not None:
         return finished
 
-    with _executor(workers, mix, out) as pool:
+    with _executor(workers, mix, out, executor) as pool:
+        if isinstance(pool, RayPool):
+            workers = pool.workers
         sources = _scan(paths, folder, mix, pool, split)
         usable = {s.key: s for s in _usable(sources, folder, mix)}
         if not usable:
@@ -191,7 +202,9 @@ def _build_locked(
     return summary
 
 
-def _executor(workers: int, mix: Mix, out: Path) -> Executor:
+def _executor(workers: int, mix: Mix, out: Path, executor: ExecutorOptions | None = None) -> Executor:
+    if executor is not None and executor.kind == "ray":
+        return RayPool(executor.address, init_worker, (mix, out))
     if workers <= 1:
         return _InlineExecutor(mix, out)
     return worker_pool(workers, init_worker, (mix, out))

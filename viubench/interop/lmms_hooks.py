@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from viubench.backends.base import Response
-from viubench.runner.engine import _answered
+from viubench.runner.engine import answered_record
 from viubench.runner.results import task_results
 from viubench.runner.rundir import SAMPLES
 from viubench.task.sample import Sample
@@ -83,7 +83,7 @@ def journal_line(doc: dict[str, Any], response: Any) -> dict[str, Any]:
     """The journal line ``viubench eval`` writes for this response (without the review fields)."""
     text = response if isinstance(response, str) else getattr(response, "text", str(response))
     sample = doc_sample(doc)
-    record = _answered(sample, Response(text=text), 0.0, 0.0)
+    record = answered_record(sample, Response(text=text), 0.0, 0.0)
     line = {key: record.get(key) for key in RECORD_KEYS}
     line["dataset_items_sha256"] = sample.metadata.get("dataset_items_sha256")
     return line

@@ -26,7 +26,7 @@ from viubench.interop.lmms_export import dataset_identity
 from viubench.interop.lmms_output import LmmsOutput, find_output, read_samples, response_text
 from viubench.interop.lmms_tasks import TaskMap, task_map
 from viubench.jsonfile import write_json_atomic
-from viubench.runner.engine import _answered
+from viubench.runner.engine import answered_record
 from viubench.runner.results import task_results
 from viubench.runner.rundir import RESULTS, SAMPLES, environment, write_manifest
 from viubench.task.registry import Task, TaskContext, get_tasks
@@ -159,7 +159,7 @@ def match(lines: list[dict[str, Any]], lmms_task: str, mapping: TaskMap, samples
             continue
         sample = found[0]
         seen.add(sample.id)
-        record = _answered(sample, Response(text=text), 0.0, 0.0)
+        record = answered_record(sample, Response(text=text), 0.0, 0.0)
         record.update(decode_mode=[], imported={"from": SOURCE, "task": lmms_task, "doc_id": line["doc_id"], "filtered_response": _filtered(line)})
         records.append(record)
     return records

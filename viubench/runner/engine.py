@@ -3,6 +3,10 @@
 Task samples -> media worker processes decode and sample frames ahead of the model (a bounded window
 of in-flight samples) -> the backend generates in batches -> the task's kind extracts and scores ->
 one journal line per sample -> results derived from the journals.
+
+Where the samples run is the executor's choice (``viubench.runner.executor``): this process
+(:class:`LocalRunner`) or model replicas on a Ray cluster (``viubench.runner.ray_executor``); this
+process alone journals and writes the run directory either way.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from viubench.runner.rundir import LOCK, MANIFEST, RESULTS, SAMPLES, Journal, en
 from viubench.jsonfile import write_json_atomic
 from viubench.judge.config import JudgeConfig
 from viubench.judge.run import judge_run
-from viubench.runner.executor import ExecutorOptions
+from viubench.runner.executor import ExecutorOptions, SampleRunner
 from viubench.task.kinds import score_response
 from viubench.task.prepare import prepare_hint
 from viubench.task.registry import Task, TaskContext, get_tasks
@@ -179,7 +183,7 @@ def _run_locked(start: RunStart, progress: ProgressHook | None, executor: Execut
     config, run_dir = start.config, start.run_dir
     tasks = get_tasks(config.tasks)
     trained_on = training_data(config.model)
-    backend = resolve_model(config.model, config.seed, config.backend, config.model_options, Path(config.models_file) if config.models_file else None)
+    runner = open_runner(config, executor)
     manifest = {
         "run_id": run_dir.name,
         "status": "started",
@@ -188,7 +192,7 @@ def _run_locked(start: RunStart, progress: ProgressHook | None, executor: Execut
         "config": config.model_dump(mode="json"),
         "inputs": start.inputs,
         "environment": environment(),
-        "model": backend.describe(),
+        "model": runner.describe(),
         "tasks": {
             t.name: {
                 "version": t.config.version,
@@ -204,13 +208,13 @@ def _run_locked(start: RunStart, progress: ProgressHook | None, executor: Execut
     status = "failed"
     try:
         for task in tasks:
-            outcome = _run_task(task, config, run_dir, backend, progress, errors, trained_on)
+            outcome = _run_task(task, config, run_dir, runner, progress, errors, trained_on)
             errors += outcome.errors
             evaluated += outcome.evaluated
             manifest["tasks"][task.name]["dataset"] = outcome.dataset or manifest["tasks"][task.name]["dataset"]
             if outcome.contamination is not None:
                 manifest["tasks"][task.name]["contamination"] = outcome.contamination
-        backend.close()  # before the judge: a local judge model may need the memory
+        runner.close()  # before the judge: a local judge model may need the memory
         if config.judge is not None:
             manifest["judge"] = judge_run(run_dir, tasks, config.judge, progress)
             write_manifest(run_dir, manifest)
@@ -219,13 +223,45 @@ def _run_locked(start: RunStart, progress: ProgressHook | None, executor: Execut
         errors = stop.errors
         raise UserError(f"run failed: {stop.errors} errors exceed --fail-on-error {config.fail_on_error:g} ({run_dir})") from None
     finally:
-        backend.close()
+        runner.close()
         results = {name: task_results(run_dir, task.config) for name, task in ((t.name, t) for t in tasks)}
         write_json_atomic(run_dir / RESULTS, {"run_id": run_dir.name, "model": config.model, "tasks": results})
         manifest["status"] = status
         manifest["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
         write_manifest(run_dir, manifest)
     return RunOutcome(run_dir, status, results, errors, evaluated)
+
+
+def open_runner(config: RunConfig, executor: ExecutorOptions) -> SampleRunner:
+    """The model of ``config`` where ``executor`` says: a backend in this process, or replicas on Ray."""
+    if executor.kind == "ray":
+        from viubench.runner.ray_executor import RayRunner
+
+        return RayRunner(config, executor)
+    return LocalRunner(resolve_backend(config), config.media_workers)
+
+
+def resolve_backend(config: RunConfig) -> Backend:
+    """The backend of ``config``'s model, ready to generate (every replica of a Ray run builds its own)."""
+    return resolve_model(config.model, config.seed, config.backend, config.model_options, Path(config.models_file) if config.models_file else None)
+
+
+class LocalRunner(SampleRunner):
+    """One backend in this process; media decoded ahead of it in local worker processes."""
+
+    def __init__(self, backend: Backend, media_workers: int) -> None:
+        self.backend = backend
+        self.media_workers = media_workers
+
+    def describe(self) -> dict[str, Any]:
+        return self.backend.describe()
+
+    def answer(self, samples: Iterator[Sample | UnreadableSample], spec: VideoSpec, generation: GenerationConfig) -> Iterator[dict[str, Any]]:
+        for batch in prefetch(samples, spec, self.backend, self.media_workers):
+            yield from answer_batch(batch, self.backend, generation)
+
+    def close(self) -> None:
+        self.backend.close()
 
 
 def _recorded_dataset(manifest: dict[str, Any] | None, task: str) -> dict[str, Any]:
@@ -257,7 +293,7 @@ def _run_task(
     task: Task,
     config: RunConfig,
     run_dir: Path,
-    backend: Backend,
+    runner: SampleRunner,
     progress: ProgressHook | None,
     prior_errors: int,
     trained_on: Path | None,
@@ -296,15 +332,14 @@ def _run_task(
     if progress:
         progress(task.name, len(done), total, 0)
     try:
-        for batch in prefetch(pending(), spec, backend, config.media_workers):
-            for record in _answer(task, batch, backend, generation):
-                journal.append(_scrubbed(record, secrets))
-                evaluated += 1
-                errors += record["error"] is not None
-                if progress:
-                    progress(task.name, len(done) + evaluated, total, errors)
-                if _too_many(config, prior_errors + errors, evaluated):
-                    raise _TooManyErrors(prior_errors + errors)
+        for record in runner.answer(pending(), spec, generation):
+            journal.append(_scrubbed(record, secrets))
+            evaluated += 1
+            errors += record["error"] is not None
+            if progress:
+                progress(task.name, len(done) + evaluated, total, errors)
+            if _too_many(config, prior_errors + errors, evaluated):
+                raise _TooManyErrors(prior_errors + errors)
     finally:
         journal.close()
         outcome.errors, outcome.evaluated = errors, evaluated
@@ -377,15 +412,13 @@ def _emit(batch: list[Decoded]) -> Iterator[list[Decoded]]:
         yield batch
 
 
-def _answer(task: Task, batch: list[Decoded], backend: Backend, generation: GenerationConfig) -> Iterator[dict[str, Any]]:
+def answer_batch(batch: list[Decoded], backend: Backend, generation: GenerationConfig) -> Iterator[dict[str, Any]]:
     """One journal record per sample of ``batch``: those that cannot reach the model first, then each
     generated one as soon as the backend returns it."""
     requests, samples, media_times, modes = [], [], [], []
     for sample, media, media_seconds in batch:
-        if isinstance(sample, UnreadableSample):
-            yield _record(sample.id, sample.subtask, None, None, ErrorInfo("data", sample.error), media_seconds, 0.0)
-        elif isinstance(media, ErrorInfo):
-            yield _record(sample.id, sample.subtask, prompt_hash(sample), sample.target, media, media_seconds, 0.0) | _shown(sample) | _noted(sample)
+        if isinstance(sample, UnreadableSample) or isinstance(media, ErrorInfo):
+            yield unanswered(sample, media if isinstance(media, ErrorInfo) else None, media_seconds)
         else:
             requests.append(Request(sample.id, sample.messages, media or [], generation, sample.answer_format))
             samples.append(sample)
@@ -398,17 +431,25 @@ def _answer(task: Task, batch: list[Decoded], backend: Backend, generation: Gene
     try:
         for position, response in backend.generate_each(requests):
             answered.add(position)
-            yield _answered(samples[position], response, media_times[position], time.perf_counter() - started) | {"decode_mode": modes[position]}
+            yield answered_record(samples[position], response, media_times[position], time.perf_counter() - started) | {"decode_mode": modes[position]}
     except Exception as error:  # a crashing backend fails the batch's unanswered samples, not the run
         failure = ErrorInfo.from_exception(error)
         for position in sorted(set(range(len(requests))) - answered):
-            yield _answered(samples[position], Response(error=failure), media_times[position], time.perf_counter() - started) | {"decode_mode": modes[position]}
+            yield answered_record(samples[position], Response(error=failure), media_times[position], time.perf_counter() - started) | {"decode_mode": modes[position]}
         return
     if len(answered) != len(requests):
         raise RuntimeError(f"backend {backend.name} answered {len(answered)} of {len(requests)} requests")
 
 
-def _answered(sample: Sample, response: Response, media_seconds: float, model_seconds: float) -> dict[str, Any]:
+def unanswered(sample: Sample | UnreadableSample, error: ErrorInfo | None, media_seconds: float = 0.0) -> dict[str, Any]:
+    """The record of a sample that never reached the model: an unreadable row (its data error), or a
+    sample stopped by ``error`` (its media, or a lost Ray replica)."""
+    if isinstance(sample, UnreadableSample):
+        return _record(sample.id, sample.subtask, None, None, ErrorInfo("data", sample.error), media_seconds, 0.0)
+    return _record(sample.id, sample.subtask, prompt_hash(sample), sample.target, error, media_seconds, 0.0) | _shown(sample) | _noted(sample)
+
+
+def answered_record(sample: Sample, response: Response, media_seconds: float, model_seconds: float) -> dict[str, Any]:
     record = _record(sample.id, sample.subtask, prompt_hash(sample), sample.target, response.error, media_seconds, model_seconds) | _shown(sample) | _noted(sample)
     record["usage"] = response.usage or None
     record["model_prompt"] = response.prompt

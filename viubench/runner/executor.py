@@ -1,10 +1,21 @@
-"""Where an eval's samples run: this machine (the default) or a Ray cluster."""
+"""Where an eval's samples run: this machine (the default) or a Ray cluster.
+
+The engine journals, resumes and counts; a :class:`SampleRunner` turns the task's pending samples into
+one journal record per sample. The local runner decodes in media worker processes and generates with a
+backend in this process; the Ray runner (``viubench.runner.ray_executor``) sends the same batches to
+model replicas on a cluster. Both yield the records of a batch together, batches in the order of the
+samples, so the journal, and the results derived from it, are the same wherever the samples ran.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from abc import ABC, abstractmethod
+from typing import Any, Iterator, Literal
 
+from viubench.backends.base import GenerationConfig
 from viubench.config import StrictModel
+from viubench.task.sample import Sample, UnreadableSample
+from viubench.task.spec import VideoSpec
 
 
 class ExecutorOptions(StrictModel):
@@ -14,3 +25,19 @@ class ExecutorOptions(StrictModel):
     address: str | None = None
     replicas: int | None = None
     gpus_per_replica: float | None = None
+
+
+class SampleRunner(ABC):
+    """Samples in, journal records out: the model (one backend, or replicas of it) and its media decoding."""
+
+    @abstractmethod
+    def describe(self) -> dict[str, Any]:
+        """The model as its backend describes itself (written into the run manifest)."""
+
+    @abstractmethod
+    def answer(self, samples: Iterator[Sample | UnreadableSample], spec: VideoSpec, generation: GenerationConfig) -> Iterator[dict[str, Any]]:
+        """One journal record per sample, batch after batch in the order of ``samples``."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the model(s); safe to call more than once."""
