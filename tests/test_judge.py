@@ -158,6 +158,8 @@ def test_without_a_judge_only_rules_score_and_the_rest_is_counted_then_a_judge_s
         again = viubench_cli(*eval_args(vcr_data, tmp_path), *judge_args(server), cache=tmp_path / "cache")
         assert again.returncode == 0, again.stderr
         assert len(server.log) == 26  # every call settled: nothing asked twice (the judge error is kept too)
+    plain = viubench_cli(*eval_args(vcr_data, tmp_path), cache=tmp_path / "cache")  # the same command without --judge
+    assert plain.returncode == 0, plain.stderr
     assert len(list((tmp_path / "runs").iterdir())) == 1
     found = results(tmp_path)
     overall = found["overall"]

@@ -200,3 +200,21 @@ def test_tasks_without_the_new_rules_keep_their_results_and_fingerprint(tmp_path
     assert with_rules.fingerprint() != config.fingerprint()
     # a run recorded before aggregates existed keeps its config fingerprint
     assert config.fingerprint() == "4043ffcc2440e90f"  # what viubench recorded before aggregates and pairs existed
+
+
+# ---- order ----
+
+
+def test_results_do_not_depend_on_the_order_answers_were_journaled(tmp_path: Path) -> None:
+    """Answers arrive in any order (API concurrency, Ray replicas, a resumed run): the same answers give
+    the same results, byte for byte, with per-sample rows in natural id order ("q2" before "q10")."""
+    import random
+
+    items: list[Item] = [(f"q{i}", ["s1", "s2"][i % 2], ["A", "B", None, "no idea"][i % 4]) for i in range(40)]
+    config = TaskConfig(name="t", kind="mcq", domain="d", metric="m", description="d", prompt="{question}", subtasks=["s1", "s2"])
+    shuffled = items[:]
+    random.Random(3).shuffle(shuffled)
+    first = json.dumps(task_results(write_journal(tmp_path / "a", "t", items), config), sort_keys=True)
+    second = json.dumps(task_results(write_journal(tmp_path / "b", "t", shuffled), config), sort_keys=True)
+    assert first == second
+    assert json.loads(first)["per_sample"]["id"][:3] == ["q0", "q2", "q4"]

@@ -203,6 +203,8 @@ def _run_locked(start: RunStart, progress: ProgressHook | None, executor: Execut
             for t in tasks
         },
     }
+    if config.judge is None and (start.previous or {}).get("judge"):
+        manifest["judge"] = start.previous["judge"]  # judged before, by a command with --judge: its verdicts stand
     write_manifest(run_dir, manifest)
     errors = evaluated = 0
     status = "failed"

@@ -29,6 +29,7 @@ units (its items, or its pairs), ``pairs`` over pairs of items of its own pair r
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,7 +111,8 @@ def pair_records(records: TaskRecords, rule: PairRule, subtasks: list[str] | Non
 
 
 def load_records(run_dir: Path, task: str) -> TaskRecords:
-    """The last record of every sample (a retried error is replaced by its later result)."""
+    """The last record of every sample (a retried error is replaced by its later result), by subtask
+    and id in natural order."""
     records = TaskRecords()
     for record in read_journal(run_dir / SAMPLES / f"{task}.jsonl"):
         error = record.get("error") is not None
@@ -124,7 +126,15 @@ def load_records(run_dir: Path, task: str) -> TaskRecords:
             needs_judge=bool((record.get("metrics") or {}).get("needs_judge")),
         )
         records.by_subtask.setdefault(record["subtask"], {})[record["id"]] = entry
+    # in a fixed order, not the journal's (answers arrive in any order: API concurrency, Ray replicas,
+    # resumed runs), so the results of the same answers are the same bytes
+    records.by_subtask = {name: dict(sorted(entries.items(), key=lambda item: natural_key(item[0]))) for name, entries in sorted(records.by_subtask.items())}
     return records
+
+
+def natural_key(ident: str) -> tuple[tuple[int, int | str], ...]:
+    """Sample ids in natural order ("q2" before "q10")."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", ident) if part)
 
 
 def interval_summary(ious: list[float]) -> dict[str, float | None]:
