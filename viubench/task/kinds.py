@@ -121,7 +121,8 @@ def target_box(target: str) -> tuple[float, float, float, float]:
 
 
 def score_box(sample: Sample, response: str) -> Scored:
-    """The IoU of the first ``[x1, y1, x2, y2]`` in the response with the target box; with
+    """The IoU of the first ``[x1, y1, x2, y2]`` in the response with the target box (journaled as
+    ``metrics["box_iou"]``, apart from the time spans' ``iou`` that grounding summaries average); with
     ``pass_iou``, 1.0 above that IoU and 0.0 otherwise. No paper script scores boxes: the paper
     score is the score, left out (None) when the response has no box."""
     box = extract_box(response)
@@ -129,7 +130,7 @@ def score_box(sample: Sample, response: str) -> Scored:
     threshold = sample.answer_format.pass_iou
     score = iou if threshold is None else passed(iou, threshold)
     extracted = None if box is None else "[" + ", ".join(f"{value:g}" for value in box) + "]"
-    return Scored(score, extracted, box is None, None if box is None else score, {"iou": iou})
+    return Scored(score, extracted, box is None, None if box is None else score, {"box_iou": iou})  # not "iou": no time span
 
 
 def score_text(sample: Sample, response: str) -> Scored:
