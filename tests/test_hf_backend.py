@@ -151,3 +151,29 @@ def test_a_folder_that_is_not_a_model_is_a_one_line_error(config: str | None, tm
     message = one_line_error(eval_once(f"hf:{folder}", tmp_path, no_hub(tmp_path)))
     expected = "is not a model folder (no config.json" if config is None else "cannot load the model folder"
     assert expected in message and str(folder) in message
+
+
+def test_a_local_model_judges_and_its_unreadable_verdicts_end_as_judge_errors(tmp_path: Path) -> None:
+    """--judge hf:DIR runs the judge through the hf backend; a random-weight judge never answers in the
+    asked format, so every call is asked 3 times, then recorded as a judge error: no endless loop, no
+    verdict read from garbage, and the task reports no judged score."""
+    from viubench.builtin_tasks import vcrbench
+
+    model = build("qwen2_5_vl", tmp_path / "judge")
+    data = vcrbench.fixture(tmp_path / "data", free_text=True)
+    env = {**os.environ, "VIUBENCH_CACHE": str(tmp_path / "cache"), "HF_HUB_OFFLINE": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "viubench.cli", "eval", "--model", "random", "--tasks", "vcr-bench", "--data", f"vcr-bench={data}",
+         "--limit", "2", "--judge", f"hf:{model}", "--out", str(tmp_path / "runs")],
+        capture_output=True, text=True, env=env, timeout=900,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    run_dir = next((tmp_path / "runs").iterdir())
+    overall = json.loads((run_dir / "results.json").read_text())["tasks"]["vcr-bench"]["overall"]
+    assert overall["judge"]["model"] == f"hf:{model}" and overall["judged"]["judge_errors"] == 2 and overall["score"] is None
+    lines = [json.loads(line) for line in (run_dir / "samples" / "vcr-bench.judge.jsonl").read_text().splitlines()]
+    attempts: dict[tuple[str, str], list[int]] = {}
+    for line in lines:
+        assert line["verdict"] is None and line["error"]["kind"] == "unparsable" and line["raw"] is not None
+        attempts.setdefault((line["id"], line["call"]), []).append(line["attempt"])
+    assert attempts and all(found == [1, 2, 3] for found in attempts.values())
