@@ -140,7 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
             "Evaluate a model on one or more tasks. The run directory gets its manifest first and one journal "
             "line per finished sample; a killed run continues with --resume RUN_DIR or by running the same "
             "command again. Results (score, n, bootstrap 95% interval, errors, parse failures, and the "
-            "paper-compatible number) are derived from the journal."
+            "paper-compatible number) are derived from the journal. Tasks with judged metrics (VCR-Bench) are judged "
+            "after the model answered, by --judge MODEL, each judge call journaled (docs/judge.md); --executor ray runs "
+            "the samples on a Ray cluster (docs/ray.md)."
         ),
     )
     _model_arguments(evaluate)
