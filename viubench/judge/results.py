@@ -21,7 +21,7 @@ from viubench.judge.journal import JudgeJournal
 from viubench.judge.protocol import JudgeProtocol
 from viubench.judge.registry import judge_protocol
 from viubench.judge.verdicts import judgeable, settled_verdicts
-from viubench.runner.rundir import MANIFEST
+from viubench.runner.rundir import read_manifest
 from viubench.task.spec import TaskConfig
 
 RULE_SCORED = "rule_scored"
@@ -60,10 +60,8 @@ def judging(run_dir: Path, config: TaskConfig) -> Judging | None:
 
 
 def _manifest_judge(run_dir: Path) -> dict[str, Any] | None:
-    import json
-
     try:
-        manifest = json.loads((run_dir / MANIFEST).read_text())
+        manifest = read_manifest(run_dir)
     except (OSError, ValueError):
         return None
     judge = manifest.get("judge") if isinstance(manifest, dict) else None

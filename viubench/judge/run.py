@@ -74,11 +74,11 @@ def judge_task(run_dir: Path, task: str, protocol: JudgeProtocol, backend: Backe
     try:
         while True:
             pending = _next_calls(records, protocol, journal, blocked)
+            if progress:  # samples with nothing left to ask
+                progress(f"{task} (judge)", len(records) - len({item.ident for item in pending}), len(records), len(stats.errors))
             if not pending:
                 break
             _ask(pending, protocol, backend, journal, blocked, stats)
-            if progress:
-                progress(f"{task} (judge)", len(records) - len(_unfinished(records, protocol, journal, blocked)), len(records), len(stats.errors))
     finally:
         journal.close()
     return stats
@@ -95,10 +95,6 @@ def _next_calls(records: dict[str, dict[str, Any]], protocol: JudgeProtocol, jou
         for call, digest in settled.open_calls:
             pending.append(Pending(ident, call, digest, journal.state(ident, call.name, digest).unparsable + 1))
     return pending
-
-
-def _unfinished(records: dict[str, dict[str, Any]], protocol: JudgeProtocol, journal: JudgeJournal, blocked: set[str]) -> list[str]:
-    return [ident for ident, record in records.items() if ident not in blocked and settled_verdicts(ident, record, protocol, journal).open_calls]
 
 
 def _request(item: Pending) -> Request:

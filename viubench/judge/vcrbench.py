@@ -25,8 +25,9 @@ import re
 from typing import Any
 
 from viubench.judge.protocol import JudgeCall, JudgeParseError, JudgeProtocol, json_object
-from viubench.scoring.extract import extract_number_list
+from viubench.scoring.extract import extract_box, extract_number_list
 from viubench.scoring.metrics import box_iou, interval_iou
+from viubench.task.kinds import target_box, target_windows
 
 INTERVAL_PASS = 0.7  # official eval.py: a time span is right when its IoU is strictly above 0.7
 BOX_PASS = 0.5  # ... a box when its IoU is strictly above 0.5
@@ -99,7 +100,7 @@ class VCRBenchJudge(JudgeProtocol):
         question = str(context.get("question", record.get("question", "")))
         steps = [str(step) for step in context.get("reasoning") or []]
         calls = [JudgeCall("extract", EXTRACT.format(question=question, response=response, format=FORMATS.get(context.get("kind"), FORMATS["text"])), 64)]
-        if "extract" in verdicts and self._rule_verdict(context, verdicts["extract"]) is None:
+        if "extract" in verdicts and self._rule_verdict(record, verdicts["extract"]) is None:
             calls.append(JudgeCall("match", MATCH.format(question=question, reference=context.get("answer", record.get("target")), extracted=verdicts["extract"]), 16))
         if steps:
             reference = "\n".join(f"{i}. {_unnumbered(step)}" for i, step in enumerate(steps, start=1))
@@ -135,7 +136,7 @@ class VCRBenchJudge(JudgeProtocol):
 
     def scores(self, record: dict[str, Any], verdicts: dict[str, Any]) -> dict[str, float | None]:
         context = record.get("judge_context") or {}
-        rule = self._rule_verdict(context, verdicts["extract"])
+        rule = self._rule_verdict(record, verdicts["extract"])
         values: dict[str, float | None] = {"accuracy": float(rule if rule is not None else verdicts["match"])}
         steps = context.get("reasoning") or []
         if steps and "precision" in verdicts and "recall" in verdicts:
@@ -154,23 +155,19 @@ class VCRBenchJudge(JudgeProtocol):
         return means
 
     @staticmethod
-    def _rule_verdict(context: dict[str, Any], extracted: str) -> int | None:
-        """Right (1) or wrong (0) by rule, or None when the judge must decide."""
-        kind, reference = context.get("kind"), str(context.get("answer", ""))
+    def _rule_verdict(record: dict[str, Any], extracted: str) -> int | None:
+        """Right (1) or wrong (0) by rule, or None when the judge must decide. The reference is the
+        journaled target, as the loader normalised it (a reversed span or box turned round)."""
+        kind, target = (record.get("judge_context") or {}).get("kind"), str(record.get("target") or "")
         if kind == "choice":
             letter = extracted.strip().strip("().").upper()
-            return int(letter == reference.strip().upper()) if len(letter) == 1 and letter.isalpha() else 0
-        for wanted, count, threshold in (("interval", 2, INTERVAL_PASS), ("box", 4, BOX_PASS)):
-            if kind == wanted:
-                predicted, truth = extract_number_list(extracted, count), extract_number_list(reference, count)
-                if predicted is None or truth is None:
-                    return None
-                if count == 2:
-                    iou = interval_iou((min(predicted), max(predicted)), (min(truth), max(truth)))
-                else:  # the reference's corners put in order, as the loader does
-                    x1, y1, x2, y2 = truth
-                    iou = box_iou((predicted[0], predicted[1], predicted[2], predicted[3]), (min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)))
-                return int(iou > threshold)
+            return int(letter == target.strip().upper()) if len(letter) == 1 and letter.isalpha() else 0
+        if kind == "interval":
+            span = extract_number_list(extracted, 2)
+            return None if span is None else int(interval_iou((min(span), max(span)), target_windows(target)[0]) > INTERVAL_PASS)
+        if kind == "box":
+            box = extract_box(extracted)
+            return None if box is None else int(box_iou(box, target_box(target)) > BOX_PASS)
         return None
 
 
