@@ -36,7 +36,8 @@ def child(argv: list[str]) -> None:
         from concurrent.futures import ProcessPoolExecutor
         from multiprocessing import get_context
 
-        from viubench.runner.engine import decode_sample, effective_spec
+        from viubench.runner.prefetch import decode_sample
+        from viubench.runner.config import effective_spec
         from viubench.task.registry import TaskContext, get_tasks
 
         dataset, workers = Path(rest[0]), int(rest[1])

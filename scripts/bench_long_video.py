@@ -34,9 +34,9 @@ import numpy as np
 from PIL import Image
 
 from viubench.runner import media
-from viubench.runner.media import FrameCache, load_video, sample_indices
-from viubench.task.sample import VideoRef
-from viubench.task.spec import VideoSpec
+from viubench.video.load import FrameCache, load_video, sample_indices
+from viubench.video.ref import VideoRef
+from viubench.video.spec import VideoSpec
 from viubench.video import seek
 from viubench.video.decode import decode_video, resize
 from viubench.video.sampling import fit_size

@@ -45,7 +45,8 @@ def timed_build(out: Path, items: int, workers: int, executor: object) -> float:
 
 
 def timed_eval(model: str, data: Path, out: Path, workers: int, executor: object, options: dict | None = None) -> tuple[float, int]:
-    from viubench.runner.engine import RunConfig, run_eval
+    from viubench.runner.config import RunConfig
+    from viubench.runner.engine import run_eval
 
     shutil.rmtree(out, ignore_errors=True)
     config = RunConfig(model=model, tasks=["viubench"], data={"viubench": str(data)}, out=str(out), media_workers=workers, model_options=options or {})
@@ -97,7 +98,7 @@ def main() -> None:
     args = parser.parse_args()
     import ray
 
-    from viubench.runner.executor import ExecutorOptions
+    from viubench.execution.options import ExecutorOptions
 
     work = args.work or Path(tempfile.mkdtemp(prefix="bench_ray_"))
     work.mkdir(parents=True, exist_ok=True)

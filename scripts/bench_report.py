@@ -22,7 +22,7 @@ from viubench.report.build import ReportOptions, build_report
 from viubench.report.paper import DOWNSTREAM, VIUBENCH_COLUMNS
 from viubench.report.render import write
 from viubench.runner.results import task_results
-from viubench.runner.rundir import write_manifest
+from viubench.rundir.manifest import write_manifest
 from viubench.task.spec import TaskConfig
 
 

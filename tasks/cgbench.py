@@ -27,7 +27,8 @@ from viubench.errors import UserError
 from viubench.task.loaders import MCQ_PROMPT, data_folder, find_video, option_lines, read_json_list, video_sample
 from viubench.task.prepare import Archive, Preparation, split_bytes
 from viubench.task.registry import Task, TaskContext
-from viubench.task.sample import AnswerFormat, Sample, UnreadableSample, VideoRef
+from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
+from viubench.video.ref import VideoRef
 from viubench.task.spec import DataSource, TaskConfig
 from viubench.video.synthetic import textured_video
 

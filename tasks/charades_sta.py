@@ -12,7 +12,8 @@ from typing import Iterator
 from viubench.errors import UserError
 from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, video_sample
 from viubench.task.registry import Task, TaskContext
-from viubench.task.sample import AnswerFormat, Sample, UnreadableSample, VideoRef
+from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
+from viubench.video.ref import VideoRef
 from viubench.task.spec import DataSource, TaskConfig
 from viubench.video.decode import probe
 from viubench.errors import VideoError

@@ -48,7 +48,8 @@ from viubench.paths import inside
 from viubench.task.loaders import MCQ_PROMPT, data_folder, find_video, option_lines, read_json, video_sample
 from viubench.task.prepare import Archive, Preparation, prepare_command
 from viubench.task.registry import Task, TaskContext
-from viubench.task.sample import AnswerFormat, Sample, UnreadableSample, VideoRef
+from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
+from viubench.video.ref import VideoRef
 from viubench.task.spec import DataSource, TaskConfig
 from viubench.video.synthetic import textured_frames, write_video
 

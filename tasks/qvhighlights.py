@@ -18,7 +18,8 @@ from viubench.errors import UserError, one_line
 from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, grounding_target, scored_duration, video_sample
 from viubench.task.prepare import Archive, Preparation
 from viubench.task.registry import Task, TaskContext
-from viubench.task.sample import AnswerFormat, Sample, UnreadableSample, VideoRef
+from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
+from viubench.video.ref import VideoRef
 from viubench.task.spec import DataSource, TaskConfig
 from viubench.video.synthetic import textured_video
 

@@ -40,7 +40,8 @@ from viubench.judge.vcrbench import BOX_PASS, INTERVAL_PASS  # official eval.py:
 from viubench.task.loaders import data_folder, find_video, grounding_target, mcq_question, option_lines, read_json_list, seconds_text, video_sample
 from viubench.task.prepare import Archive, Preparation, pack_fixture
 from viubench.task.registry import Task, TaskContext
-from viubench.task.sample import AnswerFormat, Sample, UnreadableSample, VideoRef
+from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
+from viubench.video.ref import VideoRef
 from viubench.task.spec import DataSource, TaskConfig
 from viubench.video.decode import probe
 from viubench.video.synthetic import textured_video

@@ -30,7 +30,8 @@ from viubench.errors import UserError
 from viubench.task.loaders import data_folder, find_video, mcq_question, option_letters, parquet_rows, video_sample
 from viubench.task.prepare import Archive, Preparation, pack_fixture
 from viubench.task.registry import Task, TaskContext
-from viubench.task.sample import AnswerFormat, Sample, UnreadableSample, VideoRef
+from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
+from viubench.video.ref import VideoRef
 from viubench.task.spec import DataSource, TaskConfig
 from viubench.video.synthetic import textured_video
 

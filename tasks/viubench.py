@@ -22,8 +22,10 @@ from viubench.paths import cache_root, inside
 from viubench.pretext.prompts import SYSTEM_PROMPT
 from viubench.task.loaders import parquet_rows
 from viubench.task.registry import Task, TaskContext
-from viubench.task.sample import AnswerFormat, Sample, UnreadableSample, VideoRef, parts_from_template, user_turn
-from viubench.task.spec import DataSource, TaskConfig, VideoSpec
+from viubench.task.sample import AnswerFormat, Sample, UnreadableSample, parts_from_template, user_turn
+from viubench.video.ref import VideoRef
+from viubench.task.spec import DataSource, TaskConfig
+from viubench.video.spec import VideoSpec
 
 SUBTYPES = [c.subtype() for c in viubench_mix().components]
 PER_SUBTYPE = 300

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from viubench.runner.engine import effective_spec
+from viubench.runner.config import effective_spec
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import Sample, UnreadableSample
 

@@ -12,7 +12,8 @@ import pytest
 from cli import viubench_cli
 from task_samples import prompt_text
 from viubench.errors import UserError
-from viubench.runner.engine import RunConfig, effective_spec, run_eval
+from viubench.runner.config import RunConfig, effective_spec
+from viubench.runner.engine import run_eval
 from viubench.task.registry import TaskContext, all_tasks
 from viubench.task.sample import Sample, UnreadableSample
 

@@ -12,7 +12,7 @@ import pytest
 from cli import viubench_cli
 from viubench.builtin_tasks import aotbench
 from viubench.errors import UserError
-from viubench.runner.engine import effective_spec
+from viubench.runner.config import effective_spec
 from viubench.task.registry import TaskContext, all_tasks
 from viubench.task.sample import Sample
 

@@ -14,10 +14,11 @@ from pydantic import ValidationError
 from videos import write_video
 
 from viubench.backends.base import ErrorInfo
-from viubench.runner.engine import decode_sample
-from viubench.runner.media import load_video
-from viubench.task.sample import AnswerFormat, Part, Sample, VideoRef, user_turn
-from viubench.task.spec import VideoSpec
+from viubench.runner.prefetch import decode_sample
+from viubench.video.load import load_video
+from viubench.task.sample import AnswerFormat, Part, Sample, user_turn
+from viubench.video.ref import VideoRef
+from viubench.video.spec import VideoSpec
 from viubench.video.decoded import DecodedVideo
 
 SPEC = VideoSpec(fps=2.0, max_frames=48, max_pixels=64 * 64, min_pixels=16 * 16)

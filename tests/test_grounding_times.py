@@ -11,9 +11,9 @@ import av
 import numpy as np
 
 from videos import mean_abs_diff
-from viubench.runner.media import load_video
-from viubench.task.sample import VideoRef
-from viubench.task.spec import VideoSpec
+from viubench.video.load import load_video
+from viubench.video.ref import VideoRef
+from viubench.video.spec import VideoSpec
 from viubench.video.decode import resize
 from viubench.video.synthetic import textured_frames
 

@@ -10,6 +10,7 @@ import yaml
 
 from viubench.judge.protocol import JudgeCall, JudgeParseError
 from viubench.judge.vcrbench import VCRBenchJudge
+from viubench.rundir.record import SampleRecord
 
 CASES = yaml.safe_load((Path(__file__).parent / "data" / "judge_cases.yaml").read_text())
 PROTOCOL = VCRBenchJudge()
@@ -19,7 +20,7 @@ PROTOCOL = VCRBenchJudge()
 def test_rule_after_extraction(case: dict) -> None:
     """Spans and boxes are decided by IoU (strictly above 0.7 / 0.5), letters by equality; the rest,
     and what the judge could not read as a span or box, goes to a match call."""
-    record = {"response": "...", "target": case.get("target", case["reference"]), "judge_context": {"kind": case["kind"], "answer": case["reference"], "question": "Q"}}
+    record = SampleRecord(id="1", subtask="s", response="...", target=case.get("target", case["reference"]), judge_context={"kind": case["kind"], "answer": case["reference"], "question": "Q"})
     calls = [call.name for call in PROTOCOL.calls(record, {"extract": case["extracted"]})]
     assert ("match" in calls) == (case["verdict"] is None)
     if case["verdict"] is not None:
@@ -40,7 +41,7 @@ def test_reading_judge_output(case: dict) -> None:
 
 def test_step_scores_by_hand() -> None:
     """Precision counts description and inference steps only; F1 is of the means (2PR/(P+R))."""
-    record = {"response": "...", "target": "x", "judge_context": {"kind": "text", "answer": "x", "reasoning": ["1. a", "2. b", "3. c"]}}
+    record = SampleRecord(id="1", subtask="s", response="...", target="x", judge_context={"kind": "text", "answer": "x", "reasoning": ["1. a", "2. b", "3. c"]})
     precision = [{"type": "description", "judgement": "matched"}, {"type": "inference", "judgement": "wrong"}, {"type": "background", "judgement": "matched"}]
     values = PROTOCOL.scores(record, {"extract": "x", "match": 0, "precision": precision, "recall": ["matched", "unmatched", "unmatched"]})
     assert values == {"accuracy": 0.0, "step_precision": 0.5, "step_recall": pytest.approx(1 / 3)}
@@ -50,7 +51,7 @@ def test_step_scores_by_hand() -> None:
     assert summary["step_f1"] == pytest.approx(2 * p * r / (p + r))
     steps = [call.name for call in PROTOCOL.calls(record, {})]
     assert steps == ["extract", "precision", "recall"]
-    no_reasoning = {"response": "...", "target": "A", "judge_context": {"kind": "choice", "answer": "A"}}
+    no_reasoning = SampleRecord(id="2", subtask="s", response="...", target="A", judge_context={"kind": "choice", "answer": "A"})
     assert [call.name for call in PROTOCOL.calls(no_reasoning, {})] == ["extract"]
 
 

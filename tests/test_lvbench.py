@@ -13,7 +13,8 @@ from cli import viubench_cli
 from task_samples import load_samples, prompt_text
 from viubench.builtin_tasks import lvbench
 from viubench.errors import UserError
-from viubench.runner.engine import RunConfig, run_eval
+from viubench.runner.config import RunConfig
+from viubench.runner.engine import run_eval
 from viubench.task.registry import all_tasks
 from viubench.task.sample import Sample, UnreadableSample
 

@@ -16,7 +16,9 @@ from PIL import Image
 from cli import viubench_cli
 
 from viubench.errors import UserError
-from viubench.runner.engine import RunConfig, decode_sample, effective_spec, run_eval
+from viubench.runner.config import RunConfig, effective_spec
+from viubench.runner.prefetch import decode_sample
+from viubench.runner.engine import run_eval
 from viubench.task.registry import TaskContext, all_tasks
 from viubench.task.sample import Sample, UnreadableSample
 from viubench.video.decode import resize
@@ -131,7 +133,7 @@ def test_a_task_without_its_videos_is_reported_and_counted_in_the_mean_of_20(mai
     assert results["overall"]["paper_compatible"]["score"] != pytest.approx(100.0)
     coverage = results["overall"]["coverage"]
     assert (coverage["of"], coverage["scored"], coverage["all_errors"], coverage["absent"]) == (20, 19, ["fine_grained_pose"], [])
-    from viubench.runner.table import results_tables
+    from viubench.report.terminal import results_tables
     from rich.console import Console
 
     console = Console(record=True, width=400)

@@ -24,7 +24,7 @@ from viubench.backends.base import GenerationConfig, Request
 from viubench.backends.openai_api import QUALITIES, OpenAIBackend, OpenAIConfig, chat_messages, encode_clip, encode_frames, jpeg_bytes
 from viubench.dataset.build import build_dataset
 from viubench.dataset.mix import Mix, viubench_mix
-from viubench.runner.engine import decode_sample
+from viubench.runner.prefetch import decode_sample
 from viubench.video.decoded import DecodedVideo
 from viubench.task.registry import TaskContext, all_tasks
 from viubench.task.sample import AnswerFormat, Message, Part

@@ -22,8 +22,9 @@ from rich.console import Console
 from cli import viubench_cli
 from test_scoring import assert_same, load_cases
 from viubench.runner.results import task_results
-from viubench.runner.rundir import SAMPLES, write_manifest
-from viubench.runner.table import results_tables
+from viubench.rundir.layout import SAMPLES
+from viubench.rundir.manifest import write_manifest
+from viubench.report.terminal import results_tables
 from viubench.task.kinds import score_response
 from viubench.task.sample import AnswerFormat, Sample
 from viubench.task.spec import TaskConfig

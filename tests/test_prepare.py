@@ -24,7 +24,8 @@ import viubench.task.registry as registry
 from cli import TESTS, viubench_cli
 from viubench.builtin_tasks import tempcompass, videomme
 from viubench.cli import main
-from viubench.task.prepare import STATE_FOLDER, Archive, Preparation, split_bytes
+from viubench.task.prepare_state import STATE_FOLDER
+from viubench.task.prepare import Archive, Preparation, split_bytes
 from viubench.task.registry import Task
 from viubench.task.spec import TaskConfig
 

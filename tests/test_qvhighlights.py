@@ -15,7 +15,8 @@ import pytest
 from task_samples import load_samples
 from viubench.builtin_tasks import qvhighlights
 from viubench.cli import main
-from viubench.runner.engine import RunConfig, run_eval
+from viubench.runner.config import RunConfig
+from viubench.runner.engine import run_eval
 from viubench.task.kinds import score_response
 from viubench.task.registry import all_tasks
 from viubench.task.sample import Sample, UnreadableSample

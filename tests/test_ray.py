@@ -22,8 +22,9 @@ from viubench.backends.base import Request
 from viubench.dataset.build import build_dataset
 from viubench.dataset.mix import viubench_mix
 from viubench.errors import UserError
-from viubench.runner.engine import RunConfig, run_eval
-from viubench.runner.executor import ExecutorOptions
+from viubench.runner.config import RunConfig
+from viubench.runner.engine import run_eval
+from viubench.execution.options import ExecutorOptions
 
 try:
     import ray

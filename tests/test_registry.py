@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from viubench.runner.engine import RunConfig, effective_spec, run_eval
+from viubench.runner.config import RunConfig, effective_spec
+from viubench.runner.engine import run_eval
 from viubench.task.registry import all_tasks
 
 PLUGIN = '''

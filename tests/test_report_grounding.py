@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cli import viubench_cli as cli
-from viubench.runner.engine import effective_spec
+from viubench.runner.config import effective_spec
 from viubench.task.registry import TaskContext, all_tasks
 
 TASKS = ["charades-sta", "activitynet"]

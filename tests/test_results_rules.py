@@ -14,8 +14,8 @@ from rich.console import Console
 from viubench.builtin_tasks.aotbench import CONFIG as AOTBENCH
 from viubench.builtin_tasks.vinoground import CONFIG as VINOGROUND
 from viubench.runner.results import task_results
-from viubench.runner.rundir import SAMPLES
-from viubench.runner.table import results_tables
+from viubench.rundir.layout import SAMPLES
+from viubench.report.terminal import results_tables
 from viubench.task.kinds import score_response
 from viubench.task.sample import AnswerFormat, Sample
 from viubench.task.spec import Aggregate, PairRule, TaskConfig

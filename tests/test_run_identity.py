@@ -9,7 +9,7 @@ from pathlib import Path
 from cli import viubench_cli
 from viubench.dataset.build import build_dataset
 from viubench.dataset.mix import viubench_mix
-from viubench.runner.identity import file_fingerprint, folder_fingerprint
+from viubench.rundir.identity import file_fingerprint, folder_fingerprint
 
 
 def _eval(*args: str, cache: Path | None = None) -> tuple[int, str, str]:

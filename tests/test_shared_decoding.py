@@ -11,11 +11,12 @@ import pytest
 from videos import textured_video
 from viubench.backends.base import Backend, Request, Response
 from viubench.runner import engine, media
-from viubench.runner.engine import media_route, prefetch
-from viubench.runner.media import FrameCache, frame_decodes
-from viubench.task.sample import AnswerFormat, Part, Sample, VideoRef, user_turn
-from viubench.task.spec import VideoSpec
-from viubench.workers import worker_pool
+from viubench.runner.prefetch import media_route, prefetch
+from viubench.video.load import FrameCache, frame_decodes
+from viubench.task.sample import AnswerFormat, Part, Sample, user_turn
+from viubench.video.ref import VideoRef
+from viubench.video.spec import VideoSpec
+from viubench.execution.workers import worker_pool
 
 SPEC = VideoSpec(fps=2.0, max_frames=8, max_pixels=64 * 64, min_pixels=16 * 16)
 QUESTIONS = 15

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from viubench.runner.engine import RunConfig, decode_sample, effective_spec, run_eval
+from viubench.runner.config import RunConfig, effective_spec
+from viubench.runner.prefetch import decode_sample
+from viubench.runner.engine import run_eval
 from viubench.video.decoded import DecodedVideo
 from viubench.task.kinds import score_response
 from viubench.task.registry import TaskContext, all_tasks

@@ -13,7 +13,8 @@ import pytest
 
 from task_samples import load_samples, prompt_text
 from viubench.builtin_tasks import tempcompass
-from viubench.runner.engine import RunConfig, effective_spec, run_eval
+from viubench.runner.config import RunConfig, effective_spec
+from viubench.runner.engine import run_eval
 from viubench.task.registry import TaskContext, all_tasks
 from viubench.task.sample import Sample, UnreadableSample
 

@@ -18,7 +18,7 @@ from task_samples import load_samples, prompt_text
 from viubench.backends.baselines import random_answer
 from viubench.builtin_tasks import vcrbench
 from viubench.errors import UserError
-from viubench.runner.engine import effective_spec
+from viubench.runner.config import effective_spec
 from viubench.task.kinds import score_response
 from viubench.task.registry import TaskContext, all_tasks
 from viubench.task.sample import Sample, UnreadableSample

@@ -18,7 +18,8 @@ from task_samples import load_samples, prompt_text
 from viubench.backends.baselines import random_answer
 from viubench.builtin_tasks import videommmu
 from viubench.errors import UserError
-from viubench.runner.engine import RunConfig, effective_spec, run_eval
+from viubench.runner.config import RunConfig, effective_spec
+from viubench.runner.engine import run_eval
 from viubench.task.kinds import score_response
 from viubench.task.registry import TaskContext, all_tasks
 from viubench.task.sample import Sample, UnreadableSample
@@ -148,7 +149,7 @@ def test_the_hub_copy_is_found_under_either_id(folder: Path, monkeypatch: pytest
 def test_every_video_ends_on_its_last_frame_the_quiz_image(folder: Path) -> None:
     """The quiz image is each video's last frame: the frames shown end on it, at any frame budget;
     tasks without ``last_frame`` keep the middles of equal bins."""
-    from viubench.runner.media import load_video, sample_indices
+    from viubench.video.load import load_video, sample_indices
     from viubench.video.decode import probe
 
     task = all_tasks()["videommmu"]

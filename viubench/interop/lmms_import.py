@@ -26,9 +26,10 @@ from viubench.interop.lmms_export import dataset_identity
 from viubench.interop.lmms_output import LmmsOutput, find_output, read_samples, response_text
 from viubench.interop.lmms_tasks import TaskMap, task_map
 from viubench.jsonfile import write_json_atomic
-from viubench.runner.engine import answered_record
+from viubench.rundir.record import SampleRecord, answered_record
 from viubench.runner.results import task_results
-from viubench.runner.rundir import RESULTS, SAMPLES, environment, write_manifest
+from viubench.rundir.layout import RESULTS, SAMPLES
+from viubench.rundir.manifest import environment, write_manifest
 from viubench.task.registry import Task, TaskContext, get_tasks
 from viubench.task.sample import Sample
 
@@ -80,11 +81,11 @@ def import_lmms(path: Path, out: Path, data: dict[str, str]) -> ImportOutcome:
         task = tasks[name]
         data_dir = task_data(output, task, members, data)
         samples = load_samples(task, data_dir)
-        records: list[dict[str, Any]] = []
+        records: list[SampleRecord] = []
         seen: set[str] = set()  # across the task's lmms-eval variants (videomme and videomme_w_subtitle): one line per sample
         for lmms_task, mapping in members:
             records += match(logged[lmms_task], lmms_task, mapping, samples, outcome.unmatched, seen)
-        (journals / f"{name}.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+        (journals / f"{name}.jsonl").write_text("".join(json.dumps(r.line(), ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
         outcome.imported[name] = len(records)
         dataset = next(({k: v for k, v in s.metadata.items() if k.startswith("dataset")} for s in samples), {})
         manifest_tasks[name] = task_entry(output, task, [m for m, _ in members], dataset)
@@ -159,8 +160,8 @@ def match(lines: list[dict[str, Any]], lmms_task: str, mapping: TaskMap, samples
             continue
         sample = found[0]
         seen.add(sample.id)
-        record = answered_record(sample, Response(text=text), 0.0, 0.0)
-        record.update(decode_mode=[], imported={"from": SOURCE, "task": lmms_task, "doc_id": line["doc_id"], "filtered_response": _filtered(line)})
+        record = answered_record(sample, Response(text=text), 0.0, 0.0, decode_mode=[])
+        record.imported = {"from": SOURCE, "task": lmms_task, "doc_id": line["doc_id"], "filtered_response": _filtered(line)}
         records.append(record)
     return records
 

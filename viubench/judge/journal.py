@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from viubench.runner.rundir import SAMPLES
+from viubench.rundir.layout import SAMPLES
 
 MAX_ATTEMPTS = 3
 UNPARSABLE = "unparsable"

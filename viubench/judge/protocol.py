@@ -13,7 +13,10 @@ import json
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the journal record, for annotations only: protocols are task plugins' contract, below the run directory
+    from viubench.rundir.record import SampleRecord
 
 
 class JudgeParseError(ValueError):
@@ -40,7 +43,7 @@ class JudgeProtocol(ABC):
     metrics: dict[str, str]  # metric name -> what it is (the first is the task's headline score)
 
     @abstractmethod
-    def calls(self, record: dict[str, Any], verdicts: dict[str, Any]) -> list[JudgeCall]:
+    def calls(self, record: SampleRecord, verdicts: dict[str, Any]) -> list[JudgeCall]:
         """The calls ``record`` (a journal line) still needs, given ``verdicts`` (call name -> parsed verdict)."""
 
     @abstractmethod
@@ -48,7 +51,7 @@ class JudgeProtocol(ABC):
         """The verdict in ``output``; raises JudgeParseError when it is not in the asked format."""
 
     @abstractmethod
-    def scores(self, record: dict[str, Any], verdicts: dict[str, Any]) -> dict[str, float | None]:
+    def scores(self, record: SampleRecord, verdicts: dict[str, Any]) -> dict[str, float | None]:
         """Per-sample values of ``metrics`` from complete verdicts (None: not applicable to this sample)."""
 
     def summarize(self, values: dict[str, list[float]]) -> dict[str, float | None]:

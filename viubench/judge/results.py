@@ -21,7 +21,7 @@ from viubench.judge.journal import JudgeJournal
 from viubench.judge.protocol import JudgeProtocol
 from viubench.judge.registry import judge_protocol
 from viubench.judge.verdicts import judgeable, settled_verdicts
-from viubench.runner.rundir import read_manifest
+from viubench.rundir.manifest import read_manifest
 from viubench.task.spec import TaskConfig
 
 RULE_SCORED = "rule_scored"

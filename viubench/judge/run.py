@@ -18,7 +18,8 @@ from viubench.judge.journal import MAX_ATTEMPTS, UNPARSABLE, JudgeJournal, journ
 from viubench.judge.protocol import REMINDER, JudgeCall, JudgeParseError, JudgeProtocol
 from viubench.judge.registry import judge_protocol
 from viubench.judge.verdicts import judgeable, settled_verdicts
-from viubench.runner.identity import model_fingerprint
+from viubench.rundir.identity import model_fingerprint
+from viubench.rundir.record import SampleRecord
 from viubench.task.sample import AnswerFormat, Message, Part
 
 ProgressHook = Callable[[str, int, int | None, int], None]
@@ -84,7 +85,7 @@ def judge_task(run_dir: Path, task: str, protocol: JudgeProtocol, backend: Backe
     return stats
 
 
-def _next_calls(records: dict[str, dict[str, Any]], protocol: JudgeProtocol, journal: JudgeJournal, blocked: set[str]) -> list[Pending]:
+def _next_calls(records: dict[str, SampleRecord], protocol: JudgeProtocol, journal: JudgeJournal, blocked: set[str]) -> list[Pending]:
     pending = []
     for ident, record in records.items():
         if ident in blocked:

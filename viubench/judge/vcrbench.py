@@ -22,12 +22,15 @@ verdicts of another version are never reused.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from viubench.judge.protocol import JudgeCall, JudgeParseError, JudgeProtocol, json_object
 from viubench.scoring.extract import extract_box, extract_number_list
 from viubench.scoring.metrics import box_iou, interval_iou
 from viubench.task.kinds import target_box, target_windows
+
+if TYPE_CHECKING:
+    from viubench.rundir.record import SampleRecord
 
 INTERVAL_PASS = 0.7  # official eval.py: a time span is right when its IoU is strictly above 0.7
 BOX_PASS = 0.5  # ... a box when its IoU is strictly above 0.5
@@ -94,14 +97,14 @@ class VCRBenchJudge(JudgeProtocol):
         "step_f1": "harmonic mean of the mean step precision and the mean step recall",
     }
 
-    def calls(self, record: dict[str, Any], verdicts: dict[str, Any]) -> list[JudgeCall]:
-        context = record.get("judge_context") or {}
-        response = str(record.get("response") or "")
-        question = str(context.get("question", record.get("question", "")))
+    def calls(self, record: SampleRecord, verdicts: dict[str, Any]) -> list[JudgeCall]:
+        context = record.judge_context or {}
+        response = str(record.response or "")
+        question = str(context.get("question", record.question or ""))
         steps = [str(step) for step in context.get("reasoning") or []]
         calls = [JudgeCall("extract", EXTRACT.format(question=question, response=response, format=FORMATS.get(context.get("kind"), FORMATS["text"])), 64)]
         if "extract" in verdicts and self._rule_verdict(record, verdicts["extract"]) is None:
-            calls.append(JudgeCall("match", MATCH.format(question=question, reference=context.get("answer", record.get("target")), extracted=verdicts["extract"]), 16))
+            calls.append(JudgeCall("match", MATCH.format(question=question, reference=context.get("answer", record.target), extracted=verdicts["extract"]), 16))
         if steps:
             reference = "\n".join(f"{i}. {_unnumbered(step)}" for i, step in enumerate(steps, start=1))
             calls.append(JudgeCall("precision", PRECISION.format(reference=reference, response=response), 1024))
@@ -134,8 +137,8 @@ class VCRBenchJudge(JudgeProtocol):
             raise JudgeParseError(f"{len(steps)} reference steps judged, {call.expected} asked")
         return [step["judgement"] for step in steps]
 
-    def scores(self, record: dict[str, Any], verdicts: dict[str, Any]) -> dict[str, float | None]:
-        context = record.get("judge_context") or {}
+    def scores(self, record: SampleRecord, verdicts: dict[str, Any]) -> dict[str, float | None]:
+        context = record.judge_context or {}
         rule = self._rule_verdict(record, verdicts["extract"])
         values: dict[str, float | None] = {"accuracy": float(rule if rule is not None else verdicts["match"])}
         steps = context.get("reasoning") or []
@@ -155,10 +158,10 @@ class VCRBenchJudge(JudgeProtocol):
         return means
 
     @staticmethod
-    def _rule_verdict(record: dict[str, Any], extracted: str) -> int | None:
+    def _rule_verdict(record: SampleRecord, extracted: str) -> int | None:
         """Right (1) or wrong (0) by rule, or None when the judge must decide. The reference is the
         journaled target, as the loader normalised it (a reversed span or box turned round)."""
-        kind, target = (record.get("judge_context") or {}).get("kind"), str(record.get("target") or "")
+        kind, target = (record.judge_context or {}).get("kind"), str(record.target or "")
         if kind == "choice":
             letter = extracted.strip().strip("().").upper()
             return int(letter == target.strip().upper()) if len(letter) == 1 and letter.isalpha() else 0

@@ -8,15 +8,17 @@ from typing import Any
 
 from viubench.judge.journal import JudgeJournal
 from viubench.judge.protocol import JudgeCall, JudgeProtocol
-from viubench.runner.rundir import SAMPLES, read_journal
+from viubench.rundir.layout import SAMPLES
+from viubench.rundir.journal import read_journal
+from viubench.rundir.record import SampleRecord
 
 
-def judgeable(run_dir: Path, task: str) -> dict[str, dict[str, Any]]:
+def judgeable(run_dir: Path, task: str) -> dict[str, SampleRecord]:
     """The last journal record of every sample the model answered (errors are not judged)."""
-    records: dict[str, dict[str, Any]] = {}
+    records: dict[str, SampleRecord] = {}
     for record in read_journal(run_dir / SAMPLES / f"{task}.jsonl"):
-        records[record["id"]] = record
-    return {ident: r for ident, r in records.items() if r.get("error") is None and r.get("response") is not None}
+        records[record.id] = record
+    return {ident: r for ident, r in records.items() if r.error is None and r.response is not None}
 
 
 @dataclass
@@ -28,7 +30,7 @@ class Settled:
     failed: bool  # a call ended as a judge error: the sample is left out of the judged scores
 
 
-def settled_verdicts(ident: str, record: dict[str, Any], protocol: JudgeProtocol, journal: JudgeJournal) -> Settled:
+def settled_verdicts(ident: str, record: SampleRecord, protocol: JudgeProtocol, journal: JudgeJournal) -> Settled:
     """What the journal settled of a sample's calls, and what is left to ask."""
     verdicts: dict[str, Any] = {}
     while True:  # until no call settles anew: a settled verdict may open the next call

@@ -19,8 +19,8 @@ from viubench.report.compare import paired_delta
 from viubench.report.paper import DOMAIN_ORDER, DOWNSTREAM, VIUBENCH_COLUMNS, grounding_paper_rows, paper_rows
 from viubench.report.runs import RunView, label_runs
 from viubench.report.protocol import imported_notes
-from viubench.runner.table import ABBREVIATIONS
-from viubench.train.checkpoint import read_meta
+from viubench.report.terminal import ABBREVIATIONS
+from viubench.checkpoint import read_meta
 
 GROUNDING_KEYS = ("miou", "r@0.3", "r@0.5", "r@0.7")
 GROUNDING_COLUMNS = ["mIoU", "R@0.3", "R@0.5", "R@0.7"]
@@ -290,17 +290,12 @@ def sample_browser(runs: list[RunView], tasks: list[str], options: ReportOptions
             if task not in run.results:
                 continue
             for record in run.records(task, options.samples_per_task):
-                if not isinstance(record, dict):
-                    continue
-                error = record.get("error")
-                score = record.get("score")
-                score = score if isinstance(score, (int, float)) and not isinstance(score, bool) else None
                 samples.append({
-                    "run": run.label, "task": task, "subtask": _text(record.get("subtask")), "id": _text(record.get("id")),
-                    "question": _text(record.get("question")) or "", "response": _text(record.get("response")),
-                    "extracted": _text(record.get("extracted")), "target": _text(record.get("target")),
-                    "score": score, "correct": (score or 0) >= 0.999 and not error,
-                    "error": _text(error.get("message") if isinstance(error, dict) else error),
-                    **(preview_images(run, task, record.get("previews")) if options.previews else {"previews": [], "previews_unavailable": 0}),
+                    "run": run.label, "task": task, "subtask": _text(record.subtask), "id": _text(record.id),
+                    "question": _text(record.question) or "", "response": _text(record.response),
+                    "extracted": _text(record.extracted), "target": _text(record.target),
+                    "score": record.score, "correct": record.score >= 0.999 and not record.failed,
+                    "error": _text(record.error.message if record.error else None),
+                    **(preview_images(run, task, record.previews) if options.previews else {"previews": [], "previews_unavailable": 0}),
                 })
     return samples

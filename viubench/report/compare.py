@@ -7,9 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from viubench.report.runs import RunView
-from viubench.scoring.metrics import resampled_means
+from viubench.scoring.metrics import RESAMPLES, resampled_means
 
-RESAMPLES = 1000
 
 
 @dataclass

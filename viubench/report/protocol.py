@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from viubench.report.runs import RunView, label_runs
-from viubench.runner.rundir import MANIFEST
+from viubench.rundir.layout import MANIFEST
 
 
 def imported_from(run: RunView) -> str | None:

@@ -13,7 +13,10 @@ from typing import Any
 from viubench.dataset.store import ITEMS_FILE
 from viubench.errors import UserError
 from viubench.paths import inside
-from viubench.runner.rundir import MANIFEST, RESULTS, SAMPLES, read_journal, read_run_manifest
+from viubench.rundir.layout import MANIFEST, RESULTS, SAMPLES
+from viubench.rundir.journal import read_journal
+from viubench.rundir.record import SampleRecord
+from viubench.rundir.manifest import read_run_manifest
 
 
 @dataclass
@@ -74,11 +77,11 @@ class RunView:
             else:
                 table = {}
                 for record in read_journal(self.path / SAMPLES / f"{task}.jsonl"):
-                    table[record["id"]] = (record["subtask"], 0.0 if record.get("error") else float(record["score"]))
+                    table[record.id] = (record.subtask, 0.0 if record.failed else float(record.score))
             self._scores[task] = table
         return self._scores[task]
 
-    def records(self, task: str, limit: int) -> list[dict[str, Any]]:
+    def records(self, task: str, limit: int) -> list[SampleRecord]:
         out = []
         for record in read_journal(self.path / SAMPLES / f"{task}.jsonl"):
             out.append(record)

@@ -12,7 +12,7 @@ from viubench.models import model_location
 from viubench.console import console
 from viubench.dataset.overlap import dataset_overlap
 from viubench.errors import UserError
-from viubench.train.checkpoint import read_meta
+from viubench.checkpoint import read_meta
 
 
 def training_data(model: str) -> Path | None:

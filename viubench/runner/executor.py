@@ -10,21 +10,12 @@ samples, so the journal, and the results derived from it, are the same wherever 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Iterator, Literal
+from typing import Any, Iterator
 
 from viubench.backends.base import GenerationConfig
-from viubench.config import StrictModel
+from viubench.rundir.record import SampleRecord
 from viubench.task.sample import Sample, UnreadableSample
-from viubench.task.spec import VideoSpec
-
-
-class ExecutorOptions(StrictModel):
-    """How, not what: none of these changes a run's id, so a run started on Ray resumes locally and back."""
-
-    kind: Literal["local", "ray"] = "local"
-    address: str | None = None
-    replicas: int | None = None
-    gpus_per_replica: float | None = None
+from viubench.video.spec import VideoSpec
 
 
 class SampleRunner(ABC):
@@ -35,7 +26,7 @@ class SampleRunner(ABC):
         """The model as its backend describes itself (written into the run manifest)."""
 
     @abstractmethod
-    def answer(self, samples: Iterator[Sample | UnreadableSample], spec: VideoSpec, generation: GenerationConfig) -> Iterator[dict[str, Any]]:
+    def answer(self, samples: Iterator[Sample | UnreadableSample], spec: VideoSpec, generation: GenerationConfig) -> Iterator[SampleRecord]:
         """One journal record per sample, batch after batch in the order of ``samples``."""
 
     @abstractmethod

@@ -21,19 +21,22 @@ import bisect
 import time
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import Any, Iterator
 
 from viubench.backends.base import ErrorInfo, GenerationConfig
 from viubench.console import console
 from viubench.errors import UserError, one_line
-from viubench.runner.executor import ExecutorOptions, SampleRunner
-from viubench.runner.ray_cluster import connect
+from viubench.execution.options import ExecutorOptions
+from viubench.rundir.record import SampleRecord, unanswered_record
+from viubench.runner.config import RunConfig, resolve_backend
+from viubench.runner.executor import SampleRunner
+from viubench.runner.local import answer_batch
+from viubench.runner.prefetch import Fetched, decode_sample
+from viubench.execution.ray_cluster import connect
 from viubench.task.sample import Sample, UnreadableSample
-from viubench.task.spec import VideoSpec
+from viubench.video.spec import VideoSpec
 from viubench.video.decoded import DecodedVideo
 
-if TYPE_CHECKING:
-    from viubench.runner.engine import RunConfig
 
 DEPTH = 2  # batches queued at each replica, so that it never waits for the driver
 AHEAD = 8  # batches per replica that may finish before the oldest one still out (bounds what the driver holds)
@@ -66,8 +69,6 @@ def plan_replicas(node_gpus: list[float], options: ExecutorOptions) -> ReplicaPl
 
 def decode_timed(sample: Sample, spec: VideoSpec) -> tuple[list[DecodedVideo] | ErrorInfo, float]:
     """A Ray task: the sample's decoded videos (or the error that stopped them) and the seconds it took."""
-    from viubench.runner.engine import decode_sample
-
     started = time.perf_counter()
     media = decode_sample(sample, spec)
     return media, time.perf_counter() - started
@@ -77,8 +78,6 @@ class Replica:
     """A Ray actor: one backend of the run's model, answering batches."""
 
     def __init__(self, config: RunConfig) -> None:
-        from viubench.runner.engine import resolve_backend
-
         self.failure: str | None = None
         try:
             self.backend = resolve_backend(config)
@@ -93,13 +92,11 @@ class Replica:
         node = ray.get_runtime_context().get_node_id()
         return {"describe": self.backend.describe(), "batch_size": self.backend.batch_size, "needs_media": self.backend.needs_media, "node": node}
 
-    def answer(self, samples: list[Sample | UnreadableSample], generation: GenerationConfig, *media: tuple[Any, float]) -> list[dict[str, Any]]:
+    def answer(self, samples: list[Sample | UnreadableSample], generation: GenerationConfig, *media: tuple[Any, float]) -> list[SampleRecord]:
         """The journal records of one batch; ``media`` holds each sample's decoded videos and seconds
         (none when the backend needs no media)."""
-        from viubench.runner.engine import answer_batch
-
         decoded = media or tuple((None, 0.0) for _ in samples)
-        batch = [(sample, videos, seconds) for sample, (videos, seconds) in zip(samples, decoded)]
+        batch = [Fetched(sample, videos, seconds) for sample, (videos, seconds) in zip(samples, decoded)]
         return list(answer_batch(batch, self.backend, generation))
 
 
@@ -149,13 +146,13 @@ class RayRunner(SampleRunner):
     def describe(self) -> dict[str, Any]:
         return self.model
 
-    def answer(self, samples: Iterator[Sample | UnreadableSample], spec: VideoSpec, generation: GenerationConfig) -> Iterator[dict[str, Any]]:
+    def answer(self, samples: Iterator[Sample | UnreadableSample], spec: VideoSpec, generation: GenerationConfig) -> Iterator[SampleRecord]:
         ray = self.cluster.ray
         source = iter(samples)
         out: dict[Any, _Batch] = {}  # ref of a batch's records -> the batch
         load = {index: 0 for index in self.live}
         again: list[_Batch] = []  # batches to run again, by index
-        finished: dict[int, list[dict[str, Any]]] = {}
+        finished: dict[int, list[SampleRecord]] = {}
         submitted = emitted = 0
         exhausted = False
         while True:
@@ -197,11 +194,9 @@ class RayRunner(SampleRunner):
         media = [(None, 0.0) if isinstance(sample, UnreadableSample) else near.remote(sample, spec) for sample in batch.samples]
         return replica.answer.remote(batch.samples, generation, *media)
 
-    def _lost(self, batch: _Batch, error: Exception, again: list[_Batch], finished: dict[int, list[dict[str, Any]]]) -> None:
+    def _lost(self, batch: _Batch, error: Exception, again: list[_Batch], finished: dict[int, list[SampleRecord]]) -> None:
         """``batch`` failed: its replica died (dropped), or a task of it failed; run it again, or after
         ``RETRIES`` runs again journal its samples as errors."""
-        from viubench.runner.engine import unanswered
-
         ray = self.cluster.ray
         if isinstance(error, ray.exceptions.RayActorError):
             self.live.discard(batch.replica)
@@ -209,7 +204,7 @@ class RayRunner(SampleRunner):
         batch.lost_on.add(batch.replica)
         if batch.runs > RETRIES:
             failure = ErrorInfo("replica", f"lost on {batch.runs} Ray replicas: {one_line(error, 200)}")
-            finished[batch.index] = [unanswered(sample, failure) for sample in batch.samples]
+            finished[batch.index] = [unanswered_record(sample, failure) for sample in batch.samples]
         else:
             bisect.insort(again, batch)
         if not self.live:

@@ -37,11 +37,11 @@ from typing import Any
 import numpy as np
 
 from viubench.judge.results import RULE_SCORED, judged_block, judged_units, judging, rule_aggregate
-from viubench.runner.rundir import SAMPLES, read_journal
-from viubench.scoring.metrics import bootstrap_interval, recall_at, resampled_means
+from viubench.rundir.layout import SAMPLES
+from viubench.rundir.journal import read_journal
+from viubench.scoring.metrics import RESAMPLES, bootstrap_interval, recall_at, resampled_means
 from viubench.task.spec import Aggregate, PairRule, TaskConfig
 
-RESAMPLES = 1000
 RECALL_THRESHOLDS = (0.3, 0.5, 0.7)
 
 
@@ -115,17 +115,18 @@ def load_records(run_dir: Path, task: str) -> TaskRecords:
     and id in natural order."""
     records = TaskRecords()
     for record in read_journal(run_dir / SAMPLES / f"{task}.jsonl"):
-        error = record.get("error") is not None
+        error = record.failed
+        metrics = record.metrics or {}
         entry = Entry(
-            score=0.0 if error else float(record["score"]),
+            score=0.0 if error else float(record.score),
             error=error,
-            parse_failed=bool(record.get("parse_failed")),
-            paper_score=None if error else record.get("paper_score"),
-            iou=(record.get("metrics") or {}).get("iou"),
-            target_adjusted=bool(record.get("target_adjusted")),
-            needs_judge=bool((record.get("metrics") or {}).get("needs_judge")),
+            parse_failed=record.parse_failed,
+            paper_score=None if error else record.paper_score,
+            iou=metrics.get("iou"),
+            target_adjusted=bool(record.target_adjusted),
+            needs_judge=bool(metrics.get("needs_judge")),
         )
-        records.by_subtask.setdefault(record["subtask"], {})[record["id"]] = entry
+        records.by_subtask.setdefault(record.subtask, {})[record.id] = entry
     # in a fixed order, not the journal's (answers arrive in any order: API concurrency, Ray replicas,
     # resumed runs), so the results of the same answers are the same bytes
     records.by_subtask = {name: dict(sorted(entries.items(), key=lambda item: natural_key(item[0]))) for name, entries in sorted(records.by_subtask.items())}

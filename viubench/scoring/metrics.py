@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+RESAMPLES = 1000  # bootstrap and permutation draws of every interval and test
+
 _BOOTSTRAP_CHUNK = 500_000  # resampled values drawn per step (bounds memory for large sets)
 
 

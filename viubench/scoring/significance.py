@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from viubench.runner.results import RESAMPLES
+from viubench.scoring.metrics import RESAMPLES
 from viubench.scoring.metrics import resampled_means
 
 RANDOMISATIONS = 20_000  # random relabellings when exact enumeration is too large

@@ -20,7 +20,8 @@ from viubench.paths import inside
 from viubench.task.kinds import WINDOW_SEPARATOR
 from viubench.task.prepare import hub_snapshot, prepare_hint
 from viubench.task.registry import TaskContext
-from viubench.task.sample import AnswerFormat, Sample, VideoRef, parts_from_template, user_turn
+from viubench.task.sample import AnswerFormat, Sample, parts_from_template, user_turn
+from viubench.video.ref import VideoRef
 from viubench.task.spec import TaskConfig
 from viubench.video.decode import probe
 

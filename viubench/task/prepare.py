@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Literal
 
 from viubench.errors import UserError, one_line
+from viubench.task.prepare_state import load_state
 
 ArchiveKind = Literal["zip", "zip-parts", "tar", "tar-parts"]
-STATE_FOLDER = ".viubench-prepare"  # inside the data folder: one <task>.json of progress per task
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,6 @@ def prepare_hint(root: Path, task: str, preparation: Preparation) -> str | None:
     """A one-line message when ``root`` holds the task's archives but they were never (fully)
     unpacked: some archive is not recorded as unpacked and some video the annotations name is
     missing. ``None`` when the folder is ready, or was unpacked by hand."""
-    from viubench.task.unpack import load_state
 
     sets = archive_sets(root, preparation)
     if not sets:

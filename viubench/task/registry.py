@@ -16,7 +16,8 @@ from typing import Callable, Iterator
 from viubench.errors import UserError
 from viubench.task.prepare import Preparation
 from viubench.task.sample import Sample, UnreadableSample
-from viubench.task.spec import TaskConfig, VideoSpec
+from viubench.task.spec import TaskConfig
+from viubench.video.spec import VideoSpec
 
 
 @dataclass(frozen=True)

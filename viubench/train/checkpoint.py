@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from viubench import __version__
+from viubench.checkpoint import META_FILE
 from viubench.rewards import REWARD_VERSION
 from viubench.train.config import TrainConfig
 
-META_FILE = "viubench-train.json"
 PACKAGES = ("viubench", "torch", "transformers", "trl", "accelerate", "verl")
 
 
@@ -46,8 +46,3 @@ def write_meta(folder: Path, meta: dict[str, Any]) -> None:
     tmp = folder / (META_FILE + ".tmp")
     tmp.write_text(json.dumps(meta, indent=1) + "\n")
     tmp.replace(folder / META_FILE)
-
-
-def read_meta(folder: Path) -> dict[str, Any] | None:
-    path = folder / META_FILE
-    return json.loads(path.read_text()) if path.is_file() else None

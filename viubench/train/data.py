@@ -14,7 +14,7 @@ from viubench.errors import UserError
 from viubench.rewards import DATA_SOURCES, compute_score
 from viubench.task.registry import TaskContext, get_tasks
 from viubench.task.sample import Sample, UnreadableSample
-from viubench.task.spec import VideoSpec
+from viubench.video.spec import VideoSpec
 from viubench.train.config import TrainConfig
 
 @dataclass

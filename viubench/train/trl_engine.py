@@ -16,7 +16,8 @@ from typing import Any
 from viubench.console import console
 from viubench.errors import UserError, one_line
 from viubench.rewards import DATA_SOURCES, compute_score, strict_score
-from viubench.train.checkpoint import META_FILE, train_meta, write_meta
+from viubench.checkpoint import META_FILE
+from viubench.train.checkpoint import train_meta, write_meta
 from viubench.train.config import TrainConfig
 from viubench.train.data import TrainingData
 from viubench.train.steplog import append_record, console_line, step_record, truncate_log

@@ -28,7 +28,8 @@ import pyarrow.parquet as pq
 
 from viubench.dataset.store import ITEMS_FILE
 from viubench.errors import UserError
-from viubench.task.sample import Sample, VideoRef
+from viubench.task.sample import Sample
+from viubench.video.ref import VideoRef
 from viubench.train.config import TrainConfig
 
 ABILITY = "video"

@@ -27,7 +27,7 @@ from trl import GRPOTrainer
 
 from viubench.errors import UserError, VideoError
 from viubench.task.sample import Sample
-from viubench.task.spec import VideoSpec
+from viubench.video.spec import VideoSpec
 from viubench.train.visual import PromptInputs, prompt_inputs
 
 VIDEO_TYPE = 2  # mm_token_type_ids value of a video token (0 text, 1 image)

@@ -17,10 +17,10 @@ import numpy as np
 
 from viubench.backends.base import GenerationConfig, Request, chat_prompt
 from viubench.backends.hf import processor_inputs
-from viubench.runner.media import load_video
+from viubench.video.load import load_video
 from viubench.video.decoded import DecodedVideo
 from viubench.task.sample import Sample
-from viubench.task.spec import VideoSpec
+from viubench.video.spec import VideoSpec
 from viubench.video.decode import resize
 
 # what the processor returns beside the token ids, per prompt (everything the model's forward needs)

@@ -33,8 +33,8 @@ from PIL import Image
 
 from viubench.errors import VideoError, one_line
 from viubench.paths import inside
-from viubench.task.sample import VideoRef
-from viubench.task.spec import VideoSpec
+from viubench.video.ref import VideoRef
+from viubench.video.spec import VideoSpec
 from viubench.video.decode import VideoFrames, decode_video, probe, resize
 from viubench.video.decoded import DecodedVideo
 from viubench.video.sampling import fit_size

@@ -14,7 +14,7 @@ from collections import deque
 from concurrent.futures import Executor
 from typing import Any, Callable, Iterable, Iterator
 
-from viubench.runner.ray_cluster import connect
+from viubench.execution.ray_cluster import connect
 
 AHEAD = 2  # calls in flight per CPU of the cluster
 
@@ -31,7 +31,7 @@ def _call(pool: str, setup: tuple[Callable[..., None], tuple[Any, ...]], fn: Cal
 
 
 class RayPool(Executor):
-    """``map`` on the Ray cluster at ``address`` (see ``viubench.runner.ray_cluster.connect``)."""
+    """``map`` on the Ray cluster at ``address`` (see ``viubench.execution.ray_cluster.connect``)."""
 
     def __init__(self, address: str | None, initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
         self.cluster = connect(address)

@@ -1,0 +1,67 @@
+"""What a run is: its :class:`RunConfig`, its id (settings and input fingerprints), the VideoSpec each task
+runs at, and the backend its model resolves to."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any, Callable
+
+from pydantic import Field
+
+from viubench.backends.base import Backend
+from viubench.backends.registry import resolve_model
+from viubench.config import StrictModel
+from viubench.errors import UserError
+from viubench.judge.config import JudgeConfig
+from viubench.rundir.identity import data_fingerprint, model_fingerprint
+from viubench.task.registry import Task
+from viubench.video.spec import VideoSpec
+
+ProgressHook = Callable[[str, int, "int | None", int], None]  # (task, done, total, errors)
+
+
+class RunConfig(StrictModel):
+    model: str
+    backend: str | None = Field(None, description="override the alias's backend (hf, vllm, openai)")
+    model_options: dict[str, Any] = Field(default_factory=dict, description="backend options (--model-option, --base-url, --api-key-env)")
+    models_file: str | None = None
+    tasks: list[str] = Field(min_length=1)
+    limit: int | None = Field(None, ge=1)
+    seed: int = 0
+    frames: int | None = Field(None, ge=1, description="override max_frames of every task's VideoSpec")
+    data: dict[str, str] = Field(default_factory=dict, description="task name -> local data folder")
+    out: str = "runs"
+    fail_on_error: float | None = Field(None, ge=0, description="fail when errors exceed this count (>= 1) or fraction (< 1)")
+    media_workers: int = Field(2, ge=0)
+    judge: JudgeConfig | None = Field(None, description="the LLM judge of judged metrics; not part of the run id (a judge can be added to a finished run)")
+
+    def inputs(self) -> dict[str, str]:
+        """Content fingerprints of the model and of every ``--data`` folder (see ``runner.identity``)."""
+        found = {"model": model_fingerprint(self.model, self.backend, self.model_options, self.models_file)}
+        for task, folder in sorted(self.data.items()):
+            if not Path(folder).is_dir():
+                raise UserError(f"--data {task}={folder}: no such folder")
+            found[f"data:{task}"] = data_fingerprint(Path(folder))
+        return found
+
+    def run_id(self, inputs: dict[str, str]) -> str:
+        identity = self.model_dump(mode="json", include={"model", "backend", "model_options", "tasks", "limit", "seed", "frames", "data"})
+        payload = json.dumps({"settings": identity, "inputs": inputs}, sort_keys=True)
+        digest = hashlib.sha256(payload.encode()).hexdigest()[:10]
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "_", self.model.split("/")[-1].split(":")[-1])[:40] or "model"
+        return f"{slug}-{digest}"
+
+
+def effective_spec(task: Task, frames: int | None) -> VideoSpec:
+    spec = task.config.video
+    if frames is not None and not spec.stored:
+        spec = spec.model_copy(update={"max_frames": frames})
+    return spec
+
+
+def resolve_backend(config: RunConfig) -> Backend:
+    """The backend of ``config``'s model, ready to generate (every replica of a Ray run builds its own)."""
+    return resolve_model(config.model, config.seed, config.backend, config.model_options, Path(config.models_file) if config.models_file else None)
