@@ -33,7 +33,7 @@ import av
 import numpy as np
 from PIL import Image
 
-from viubench.runner import media
+from viubench.video import load as media
 from viubench.video.load import FrameCache, load_video, sample_indices
 from viubench.video.ref import VideoRef
 from viubench.video.spec import VideoSpec

@@ -10,7 +10,8 @@ import pytest
 
 from videos import textured_video
 from viubench.backends.base import Backend, Request, Response
-from viubench.runner import engine, media
+from viubench.runner import prefetch as prefetching
+from viubench.video import load as media
 from viubench.runner.prefetch import media_route, prefetch
 from viubench.video.load import FrameCache, frame_decodes
 from viubench.task.sample import AnswerFormat, Part, Sample, user_turn
@@ -64,7 +65,7 @@ def test_media_workers_decode_a_video_once_for_all_its_questions(video: Path, mo
         pools.append(worker_pool(workers))
         return pools[-1]
 
-    monkeypatch.setattr(engine, "worker_pool", recorded_pool)
+    monkeypatch.setattr(prefetching, "worker_pool", recorded_pool)
     samples = questions(video)
     assert len({media_route(sample, 2) for sample in samples}) == 1
     stream = prefetch(iter(samples), SPEC, MediaOnly(), 2)

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from viubench import __version__
-from viubench.errors import UserError
+from viubench.errors import UserError, os_error_line
 
 
 def _positive(text: str) -> int:
@@ -317,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
         return getattr(importlib.import_module(module), function)(args)
     except UserError as error:
         fail(str(error))
+    except OSError as error:  # a read-only or full folder, a path that vanished: one line naming it
+        fail(os_error_line(error))
     except KeyboardInterrupt:
         fail("interrupted: run the same command again to continue where it stopped", code=130)
     return 0

@@ -31,6 +31,18 @@ def one_line(error: BaseException, limit: int = 300) -> str:
     return " ".join(str(error).split())[:limit] or type(error).__name__
 
 
+def os_error_line(error: OSError) -> str:
+    """An operating-system error (a read-only or full folder, a missing path) as one line naming the path."""
+    where = error.filename if error.filename is not None else "a file"
+    also = f" -> {error.filename2}" if error.filename2 is not None else ""
+    what = error.strerror or one_line(error, 200)
+    hint = "; check that the folder exists and can be written, and has free space" if error.errno in _WRITE_ERRNOS else ""
+    return f"{where}{also}: {what}{hint}"
+
+
+_WRITE_ERRNOS = {1, 13, 28, 30, 122}  # EPERM, EACCES, ENOSPC, EROFS, EDQUOT
+
+
 _SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL", re.IGNORECASE)
 _SECRET_SHAPES = [
     re.compile(r"(?i)(authorization\s*[:=]\s*)(\"?)[^\s\"',}]+(?:\s+[^\s\"',}]+)?"),  # Authorization: Bearer xyz

@@ -20,10 +20,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from viubench.rundir.layout import SAMPLES
+from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr, ValidationError
+
+from viubench.rundir.layout import QUARANTINE, SAMPLES
+from viubench.rundir.record import ErrorRecord
 
 MAX_ATTEMPTS = 3
 UNPARSABLE = "unparsable"
+
+
+class JudgeLine(BaseModel):
+    """One judge attempt as journaled; a line that is not one (hand-edited, damaged) is quarantined."""
+
+    model_config = ConfigDict(extra="allow")
+
+    judge: StrictStr
+    protocol: StrictStr
+    id: StrictStr
+    call: StrictStr
+    prompt_hash: StrictStr
+    attempt: StrictInt = 1
+    raw: StrictStr | None = None
+    verdict: Any = None
+    error: ErrorRecord | None = None
 
 
 def journal_path(run_dir: Path, task: str) -> Path:
@@ -83,7 +102,7 @@ class JudgeJournal:
         error = line.get("error")
         if not error:
             state.verdict, state.done, state.error = line.get("verdict"), True, None
-        elif error.get("kind") == UNPARSABLE:
+        elif error["kind"] == UNPARSABLE:
             state.unparsable += 1
             state.error = error
             state.done = state.unparsable >= MAX_ATTEMPTS
@@ -102,12 +121,22 @@ def read_judge_lines(path: Path, repair: bool = False) -> list[dict[str, Any]]:
         with open(path, "r+b") as handle:
             handle.truncate(len(complete))
             os.fsync(handle.fileno())
-    lines = []
-    for raw in complete.splitlines():
+    lines, bad = [], []
+    for number, raw in enumerate(complete.splitlines(), start=1):
         try:
-            line = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            continue
-        if isinstance(line, dict):
-            lines.append(line)
+            lines.append(JudgeLine.model_validate_json(raw).model_dump(mode="json", exclude_unset=True))
+        except (ValidationError, ValueError):
+            bad.append((number, raw))
+    if bad and repair:  # moved aside, as unreadable sample lines are: their calls are asked again
+        quarantine = path.with_name(path.name + QUARANTINE)
+        with open(quarantine, "a", encoding="utf-8") as handle:
+            for number, raw in bad:
+                handle.write(json.dumps({"line": number, "text": raw.decode("utf-8", "replace")}, ensure_ascii=False) + "\n")
+        keep = b"".join(raw + b"\n" for number, raw in enumerate(complete.splitlines(), start=1) if number not in {n for n, _ in bad})
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(keep)
+        os.replace(tmp, path)
+        from viubench.console import console
+
+        console.print(f"warning: {path}: {len(bad)} unreadable judge line(s) moved to {quarantine.name}; those calls are asked again", markup=False)
     return lines

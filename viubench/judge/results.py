@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from viubench.judge.journal import JudgeJournal
-from viubench.judge.protocol import JudgeProtocol
+from viubench.judge.protocol import JudgeProtocol, addresses_judge
 from viubench.judge.registry import judge_protocol
 from viubench.judge.verdicts import judgeable, settled_verdicts
 from viubench.rundir.manifest import read_manifest
@@ -36,6 +36,7 @@ class Judging:
     values: dict[str, dict[str, float | None]] = field(default_factory=dict)  # sample id -> metric -> value
     errors: int = 0
     pending: int = 0
+    addressed: int = 0  # replies that speak to the judge (flagged, never obeyed)
 
 
 def judging(run_dir: Path, config: TaskConfig) -> Judging | None:
@@ -49,13 +50,17 @@ def judging(run_dir: Path, config: TaskConfig) -> Judging | None:
         return found
     journal = JudgeJournal.open(run_dir, config.name, str(judge.get("key")), protocol.version)
     for ident, record in judgeable(run_dir, config.name).items():
+        found.addressed += addresses_judge(record.response)
         settled = settled_verdicts(ident, record, protocol, journal)
         if settled.failed:
             found.errors += 1
         elif settled.open_calls:
             found.pending += 1
         else:
-            found.values[ident] = protocol.scores(record, settled.verdicts)
+            try:
+                found.values[ident] = protocol.scores(record, settled.verdicts)
+            except (TypeError, KeyError, ValueError, AttributeError, IndexError):  # a verdict of the wrong shape (an edited journal)
+                found.errors += 1
     return found
 
 
@@ -104,7 +109,7 @@ def judged_block(found: Judging, items: Any) -> dict[str, Any]:
     judged = {name: metrics.get(name) for name in found.protocol.metrics if name != next(iter(found.protocol.metrics))}
     return block | {
         "judge": {"model": found.judge.get("model"), "protocol": found.protocol.version},
-        "judged": judged | {"n": len(found.values), "judge_errors": found.errors, "judge_pending": found.pending},
+        "judged": judged | {"n": len(found.values), "judge_errors": found.errors, "judge_pending": found.pending, "addresses_judge": found.addressed},
     }
 
 

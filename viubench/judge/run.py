@@ -15,7 +15,8 @@ from viubench.backends.registry import resolve_model
 from viubench.judge.config import JudgeConfig
 from viubench.console import console
 from viubench.judge.journal import MAX_ATTEMPTS, UNPARSABLE, JudgeJournal, journal_path
-from viubench.judge.protocol import REMINDER, JudgeCall, JudgeParseError, JudgeProtocol
+from viubench.errors import one_line, redact, secret_values
+from viubench.judge.protocol import REMINDER, JudgeCall, JudgeParseError, JudgeProtocol, bounded
 from viubench.judge.registry import judge_protocol
 from viubench.judge.verdicts import judgeable, settled_verdicts
 from viubench.rundir.identity import model_fingerprint
@@ -53,10 +54,12 @@ def judge_run(run_dir: Path, tasks: list[Any], judge: JudgeConfig, progress: Pro
     if not judged:
         console.print(f"--judge {judge.model}: no task of this run has judged metrics; nothing to judge", markup=False)
         return summary
+    key_env = judge.model_options.get("api_key_env")
+    secrets = secret_values([str(key_env)] if key_env else [])  # the one redaction path: viubench.errors.redact
     backend = resolve_model(judge.model, 0, judge.backend, judge.model_options)
     try:
         for task, protocol in judged:
-            stats = judge_task(run_dir, task.name, protocol, backend, summary["key"], progress)
+            stats = judge_task(run_dir, task.name, protocol, backend, summary["key"], progress, secrets)
             summary["tasks"][task.name] = {"protocol": protocol.version, "asked": stats.asked, "settled_before": stats.settled, "unsettled": len(stats.errors)}
             for line in stats.errors[:5]:
                 console.print(f"judge: {task.name}: {line}", markup=False)
@@ -67,7 +70,9 @@ def judge_run(run_dir: Path, tasks: list[Any], judge: JudgeConfig, progress: Pro
     return summary
 
 
-def judge_task(run_dir: Path, task: str, protocol: JudgeProtocol, backend: Backend, key: str, progress: ProgressHook | None = None) -> JudgeStats:
+def judge_task(run_dir: Path, task: str, protocol: JudgeProtocol, backend: Backend, key: str, progress: ProgressHook | None = None,
+               secrets: list[str] | None = None) -> JudgeStats:
+    secrets = secret_values() if secrets is None else secrets
     records = judgeable(run_dir, task)
     journal = JudgeJournal.open(run_dir, task, key, protocol.version, repair=True)
     stats = JudgeStats(settled=sum(1 for state in journal.states.values() if state.done and state.error is None))
@@ -79,7 +84,7 @@ def judge_task(run_dir: Path, task: str, protocol: JudgeProtocol, backend: Backe
                 progress(f"{task} (judge)", len(records) - len({item.ident for item in pending}), len(records), len(stats.errors))
             if not pending:
                 break
-            _ask(pending, protocol, backend, journal, blocked, stats)
+            _ask(pending, protocol, backend, journal, blocked, stats, secrets)
     finally:
         journal.close()
     return stats
@@ -109,22 +114,25 @@ def _request(item: Pending) -> Request:
     )
 
 
-def _ask(pending: list[Pending], protocol: JudgeProtocol, backend: Backend, journal: JudgeJournal, blocked: set[str], stats: JudgeStats) -> None:
-    """One attempt of every pending call, each journaled as soon as the judge answers."""
+def _ask(pending: list[Pending], protocol: JudgeProtocol, backend: Backend, journal: JudgeJournal, blocked: set[str], stats: JudgeStats, secrets: list[str]) -> None:
+    """One attempt of every pending call, each journaled (secrets redacted, cut to the call's token
+    budget) as soon as the judge answers."""
     requests = [_request(item) for item in pending]
     answered: set[int] = set()
     for position, response in backend.generate_each(requests):
         answered.add(position)
         item = pending[position]
         stats.asked += 1
-        line: dict[str, Any] = {"id": item.ident, "call": item.call.name, "prompt_hash": item.digest, "attempt": item.attempt, "raw": response.text, "verdict": None, "error": None}
+        raw = None if response.text is None else redact(bounded(response.text, item.call.max_new_tokens), secrets)  # kept only as long as asked for
+        line: dict[str, Any] = {"id": item.ident, "call": item.call.name, "prompt_hash": item.digest, "attempt": item.attempt, "raw": raw, "verdict": None, "error": None}
         if response.error is not None:
-            line["error"] = {"kind": response.error.kind, "message": response.error.message}
+            message = redact(response.error.message, secrets)
+            line["error"] = {"kind": response.error.kind, "message": message}
             blocked.add(item.ident)  # the backend retried by its policy already: left for the next run
-            stats.errors.append(f"sample {item.ident}, {item.call.name}: judge {response.error.kind} error ({response.error.message}); run again to retry")
+            stats.errors.append(f"sample {item.ident}, {item.call.name}: judge {response.error.kind} error ({one_line(message, 200)}); run again to retry")
         else:
             try:
-                line["verdict"] = protocol.parse(item.call, response.text or "")
+                line["verdict"] = protocol.parse(item.call, raw or "")
             except JudgeParseError as error:
                 line["error"] = {"kind": UNPARSABLE, "message": str(error)}
                 if item.attempt >= MAX_ATTEMPTS:

@@ -17,7 +17,7 @@ from viubench.models import load_models, model_location
 from viubench.report import charts
 from viubench.report.compare import paired_delta
 from viubench.report.paper import DOMAIN_ORDER, DOWNSTREAM, VIUBENCH_COLUMNS, grounding_paper_rows, paper_rows
-from viubench.report.runs import RunView, label_runs
+from viubench.report.runs import RunView, load_runs, label_runs
 from viubench.report.protocol import imported_notes
 from viubench.report.terminal import ABBREVIATIONS
 from viubench.checkpoint import read_meta
@@ -95,7 +95,7 @@ def starting_model_run(runs: list[RunView]) -> RunView | None:
 
 
 def build_report(run_dirs: list[Path], options: ReportOptions) -> dict[str, Any]:
-    runs = [RunView.load(path) for path in run_dirs]
+    runs = load_runs(list(run_dirs))
     baseline = None
     if options.baseline is not None:
         baseline = next((r for r in runs if r.path.resolve() == options.baseline.resolve()), None) or RunView.load(options.baseline)

@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from viubench import __version__
 from viubench.config import validate_strict
 from viubench.errors import UserError
-from viubench.report.runs import RunView
+from viubench.report.runs import RunView, load_runs
 
 SCHEMA = "viubench-leaderboard"
 VERSION = 2
@@ -150,7 +150,11 @@ def merge(inputs: list[Path]) -> Merged:
     """Run directories and leaderboard files into one leaderboard; a later input wins per task."""
     rows: dict[str, Entry] = {}
     warnings = []
+    run_dirs = [path for path in inputs if not path.is_file()]
+    usable = {run.path for run in load_runs(run_dirs)} if run_dirs else set()
     for path in inputs:
+        if not path.is_file() and path not in usable:
+            continue
         found = load_leaderboard(path).entries if path.is_file() else [run_entry(RunView.load(path))]
         for entry in found:
             row = rows.get(entry.key)

@@ -129,6 +129,34 @@ class RunView:
         return self._items_hashes[folder]
 
 
+def measured(run: RunView) -> bool:
+    """Whether the run scored anything: a run that failed before its first sample measured nothing."""
+    return any((result.get("overall") or {}).get("n") for result in run.results.values())
+
+
+def load_runs(paths: list[Path]) -> list[RunView]:
+    """The runs of ``paths``. One path must be a finished run; of several (a shell glob such as
+    ``runs/*``), those that are no finished run, or measured nothing, are skipped with a one-line note."""
+    if len(paths) == 1:
+        return [RunView.load(paths[0])]
+    from viubench.console import console
+
+    runs = []
+    for path in paths:
+        try:
+            run = RunView.load(path)
+        except UserError as error:
+            console.print(f"note: skipped {path}: {str(error).split(' (needs')[0]}", markup=False)
+            continue
+        if not measured(run):
+            console.print(f"note: skipped {path}: the run measured nothing (status {run.manifest.get('status')}, no scored sample)", markup=False)
+            continue
+        runs.append(run)
+    if not runs:
+        raise UserError(f"none of the {len(paths)} folders given is a finished run that measured anything")
+    return runs
+
+
 def label_runs(runs: list[RunView]) -> None:
     """Model names as labels; the frame budget or run id is added where names repeat."""
     for run in runs:
