@@ -157,3 +157,35 @@ def test_media_workers_exit_with_their_parent(small_viubench: Path, tmp_path: Pa
     finally:
         if main.poll() is None:
             main.kill()
+
+
+def test_a_double_ctrl_c_ends_the_run_at_once_and_keeps_the_journal(small_viubench: Path, tmp_path: Path) -> None:
+    """Two SIGINTs 0.15 s apart to the process group (a double Ctrl-C): the process and its media workers
+    end within seconds (they hung until kill -9), and every journaled line is whole."""
+    runs = tmp_path / "runs"
+    env = {**os.environ, "PYTHONPATH": str(TESTS), "VIUBENCH_CACHE": str(tmp_path / "cache")}
+    main = subprocess.Popen([sys.executable, "-m", "viubench.cli", "eval", "--model", "scripted:scripted_models:very_slow_echo", "--tasks", "viubench",
+                             "--data", f"viubench={small_viubench}", "--out", str(runs), "--media-workers", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not (runs.is_dir() and any(runs.glob("*/samples/viubench.jsonl"))):
+            time.sleep(0.1)
+        _wait_for_lines(_journal(runs), 2)
+        workers = [c for c in _children(main.pid) if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text(errors="replace")]
+        os.killpg(main.pid, signal.SIGINT)
+        time.sleep(0.15)
+        os.killpg(main.pid, signal.SIGINT)
+        main.wait(timeout=15)
+        deadline = time.monotonic() + 10
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(_alive(w) for w in workers), "media workers outlived the interrupted run"
+    finally:
+        if main.poll() is None:
+            os.killpg(main.pid, signal.SIGKILL)
+            main.wait()
+            pytest.fail("the run was still alive 15 s after a double Ctrl-C")
+    assert main.returncode in (130, -signal.SIGINT)
+    for line in _journal(runs).read_text().splitlines():
+        json.loads(line)

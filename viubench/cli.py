@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
+from typing import Any
 
 from viubench import __version__
 from viubench.errors import UserError, os_error_line
@@ -313,6 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     from viubench.console import fail
 
     module, function = COMMANDS[args.command].split(":")
+    previous = _stop_at_once_on_a_second_interrupt()
     try:
         return getattr(importlib.import_module(module), function)(args)
     except UserError as error:
@@ -321,7 +325,28 @@ def main(argv: list[str] | None = None) -> int:
         fail(os_error_line(error))
     except KeyboardInterrupt:
         fail("interrupted: run the same command again to continue where it stopped", code=130)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
     return 0
+
+
+def _stop_at_once_on_a_second_interrupt() -> Any:
+    """The first Ctrl-C stops the command in order (workers shut down, the journal closed); a second one,
+    while that is under way, ends the process at once: every finished sample is already journaled and
+    flushed, and workers exit with their parent. Returns the handler to restore (None off the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def first(signum: int, frame: Any) -> None:
+        signal.signal(signal.SIGINT, again)
+        raise KeyboardInterrupt
+
+    def again(signum: int, frame: Any) -> None:
+        os.write(2, b"\nviubench: interrupted again: stopped now (every finished sample is journaled; run the same command to continue)\n")
+        os._exit(130)
+
+    return signal.signal(signal.SIGINT, first)
 
 
 if __name__ == "__main__":
