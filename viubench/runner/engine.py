@@ -464,6 +464,7 @@ def answered_record(sample: Sample, response: Response, media_seconds: float, mo
             score=scored.score,
             paper_score=scored.paper_score,
             metrics=scored.metrics or None,
+            reasoning_chars=scored.reasoning_chars,
         )
     return record
 
