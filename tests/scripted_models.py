@@ -51,8 +51,9 @@ def reasoning_model(request: Request) -> str:
     if not _ANSWERS:
         import json
         import os
+        from pathlib import Path
 
-        _ANSWERS.update(json.loads(open(os.environ["VIUBENCH_TEST_ANSWERS"]).read()))
+        _ANSWERS.update(json.loads(Path(os.environ["VIUBENCH_TEST_ANSWERS"]).read_text()))
     answer = _ANSWERS[request.sample_id]
     thinking = "Looking at the frames, option A seemed right at first, around 0 - 1 seconds, 9,9,9 shapes."
     if answer is None:

@@ -20,14 +20,19 @@ _OPEN = r"[\"'“‘]?[(\[]?"  # an optional quote, then an optional bracket, be
 _CLOSE = r"[)\]\"'”’]*"
 _LIST_JOIN = r"\s*(?:,|&|\bor\b|\band\b)\s*"
 _NEGATION_REACH = 40  # characters before a letter searched for a negation
-_NEGATION = re.compile(r"(?:\b(?:not|never|no|cannot)|n['’]t)\s+(?:(?:option|choice)\s+)?[\"'“‘(\[]*$", re.IGNORECASE)
+_NEGATION = re.compile(r"(?:\b(?:not|never|no|cannot|neither|nor)|n['’]t)\s+(?:(?:option|choice)\s+)?[\"'“‘(\[]*$", re.IGNORECASE)
 _OPTION_BEFORE = re.compile(r"(?:\b(?:option|choice)\s+|[(\[\"'“‘])$", re.IGNORECASE)
 # After the letters "A" and "I", a lower-case word that makes them the article or the pronoun
 # ("A car appears", "I think"), unless it is one a letter is the subject of ("A is wrong", "A and C").
 _WORD_AFTER = re.compile(r"\s+([a-z]+)")
-_SUBJECT_OF = frozenset("is was seems appears looks fits matches describes shows and or vs versus remains does doesn isn wasn has gets".split())
-_LETTER_WORDS = {  # the words after which "A" and "I" are letters (the pronoun "I" is followed by "would", "can", ...)
-    "A": _SUBJECT_OF | frozenset("would could should might must can cannot but because since as also only too had best correctly then instead here there".split()),
+_SUBJECT_OF = frozenset(
+    ["is", "was", "seems", "appears", "looks", "fits", "matches", "describes", "shows", "and", "or", "vs", "versus"]
+    + ["remains", "does", "doesn", "isn", "wasn", "has", "gets"]
+)
+_MODAL_AND_MORE = ["would", "could", "should", "might", "must", "can", "cannot", "but", "because", "since", "as", "also"]
+# The words after which "A" and "I" are letters (the pronoun "I" is followed by "would", "can", ...).
+_LETTER_WORDS = {
+    "A": _SUBJECT_OF | frozenset(_MODAL_AND_MORE + ["only", "too", "had", "best", "correctly", "then", "instead", "here", "there"]),
     "I": _SUBJECT_OF,
 }
 _ANSWER_PHRASE = (
@@ -129,8 +134,8 @@ def extract_choice(text: str, letters: str, options: Mapping[str, str] | None = 
     5. the answer starts with the letter and ")", ".", ":" or "]": "B) text", "(B) text", "b) text";
     6. standalone letters of ``letters`` anywhere ("I pick C").
     Outside rules 1, 3 and 5 letters are upper-case. Never chosen: a negated letter ("not A",
-    "isn't option A"), a letter glued by "/" ("N/A"), "-" or an apostrophe, the article "A" and the
-    pronoun "I" before a word ("A car", "I think"; but "A is wrong", "option I"). Two different
+    "isn't option A", "neither A nor B"), a letter glued by "/" ("N/A"), "-" or an apostrophe, the
+    article "A" and the pronoun "I" before a word ("A car", "I think"; but "A is wrong", "option I"). Two different
     letters found by one rule, including a list ("The answer is B or D", "(B) or (C)"), are
     ambiguous: None.
     """

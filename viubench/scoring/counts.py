@@ -12,8 +12,8 @@ _COUNT_NUMBER = re.compile(r"(?<![0-9.])([0-9]+)(?:\.([0-9]+))?(?![0-9])")
 _NUMBER_WORDS = {
     word: value
     for value, word in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-        "sixteen seventeen eighteen nineteen twenty".split()
+        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"]
+        + ["thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
     )
 } | {"no": 0, "a": 1, "an": 1, "single": 1}
 _COUNT = r"(?<![\w.])([0-9]+(?:\.[0-9]+)?|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")(?![\w]|\.[0-9])"
@@ -35,25 +35,21 @@ def _count_value(written: str) -> int | None:
 
 def _named_patterns(name: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """"3 circles" (a colour or size word may sit between) and "circles: 3" for one plural ``name``."""
-    stem = re.escape(name[:-1] if name.endswith("s") else name)
+    stem = re.escape(name.removesuffix("s"))
     shape = rf"{stem}s?\b"
     before = re.compile(rf"{_COUNT}\s+(?:[a-z-]+\s+)?{shape}", re.IGNORECASE)
     after = re.compile(rf"\b{shape}[\"']?\s*[:=]\s*[\"']?{_COUNT}", re.IGNORECASE)
     return before, after
 
 
-def _by_name(text: str, names: Sequence[str]) -> tuple[int, ...] | None | bool:
-    """The counts named in ``text`` in the order of ``names``; False when a name is missing (read
-    the counts in order instead); None when a name has two different counts or a fractional one."""
-    counts: list[int] = []
-    for name in names:
-        values = {_count_value(match.group(1)) for pattern in _named_patterns(name) for match in pattern.finditer(text)}
-        if not values:
-            return False
-        if len(values) > 1 or None in values:
-            return None
-        counts.append(next(iter(values)))  # type: ignore[arg-type]
-    return tuple(counts)
+def _named_counts(text: str, names: Sequence[str]) -> list[set[int | None]]:
+    """For each of ``names``, the counts written beside it in ``text`` (None for a fraction)."""
+    return [{_count_value(match.group(1)) for pattern in _named_patterns(name) for match in pattern.finditer(text)} for name in names]
+
+
+def _known(counts: list[int | None]) -> tuple[int, ...] | None:
+    """The counts, or None when one of them is unknown."""
+    return None if None in counts else tuple(count for count in counts if count is not None)
 
 
 def extract_counts(text: str, n: int = 3, names: Sequence[str] | None = None) -> tuple[int, ...] | None:
@@ -69,15 +65,13 @@ def extract_counts(text: str, n: int = 3, names: Sequence[str] | None = None) ->
     """
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
-    if names is not None and len(names) == n:
-        named = _by_name(text, names)
-        if named is not False:
-            return named  # type: ignore[return-value]
+    named = _named_counts(text, names) if names is not None and len(names) == n else []
+    if named and all(named):  # every name has a count beside it: read by name
+        return _known([next(iter(values)) if len(values) == 1 else None for values in named])
     written = _COUNT_NUMBER.findall(text)[:n]
     if len(written) < n:
         return None
-    counts = [_count_value(whole + ("." + fraction if fraction else "")) for whole, fraction in written]
-    return None if None in counts else tuple(count for count in counts if count is not None)
+    return _known([_count_value(whole + ("." + fraction if fraction else "")) for whole, fraction in written])
 
 
 def _order_pattern(n: int) -> re.Pattern[str]:

@@ -44,7 +44,7 @@ _FRAMES_REACH = 16
 # like '14.5-26.2'") is not the answer, when nothing else is read between that word and the pair
 # in the same sentence.
 _EXAMPLE = re.compile(r"\b(?:for example|for instance|example|e\.g\.|format)", re.IGNORECASE)
-_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
+_SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)[.!?](?=\s)|\n", re.IGNORECASE)  # "e.g." ends no sentence
 
 # A square-bracketed list of plain decimal numbers ("[12, 30.5, 200, 310]"), spaces allowed around them.
 _BRACKETED = re.compile(rf"\[\s*({_NUMBER}(?:\s*,\s*{_NUMBER})*)\s*\]")

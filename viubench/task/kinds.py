@@ -43,8 +43,8 @@ from viubench.scoring.extract import (
     paper_counts,
     paper_interval,
 )
-from viubench.scoring.reasoning import split_reasoning
 from viubench.scoring.metrics import box_iou, choice_score, counting_score, interval_iou, jigsaw_score, paper_interval_iou, passed
+from viubench.scoring.reasoning import split_reasoning
 from viubench.task.sample import Sample
 
 
