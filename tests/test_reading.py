@@ -5,6 +5,7 @@ released scripts read the raw reply."""
 from __future__ import annotations
 
 import math
+import random
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from test_scoring import load_cases
 from viubench.pretext.prompts import COUNTING_QUESTION, GROUNDING_TEMPLATE
 from viubench.scoring.reasoning import split_reasoning
-from viubench.task.kinds import score_response
+from viubench.task.kinds import paper_choice_score, paper_interval_score, score_response
 from viubench.task.sample import AnswerFormat, Part, Sample, user_turn
 
 OPTIONS = {"choice": ["A red car.", "A blue bicycle.", "A green truck.", "A yellow bus."], "choice-same-text": ["A red car.", "A blue bicycle.", "A blue bicycle.", "A yellow bus."]}
@@ -72,3 +73,17 @@ def test_text_without_markers_is_left_as_it_is() -> None:
     for text in ("B", "  The answer is B.\n", "I think 3 < 4 and 5 > 2", "", "<b>bold</b> B"):
         reply = split_reasoning(text)
         assert reply.answer == text and reply.reasoning_chars == 0 and not reply.from_reasoning
+
+
+def test_reading_never_raises_and_the_paper_score_ignores_reasoning() -> None:
+    """Random text with reasoning markers: every kind scores it, and the paper score is that of the raw reply."""
+    pieces = ["<think>", "</think>", "<answer>", "</answer>", "<|end_of_thought|>", "A", "b", " B ", "12.5", "-", ",", "3", " to ", "\n", "answer is ", "circles: "]
+    rng = random.Random(23)
+    samples = {kind: sample_for(kind) for kind in ("choice", "interval", "counts")}
+    for _ in range(1500):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        for sample in samples.values():
+            scored = score_response(sample, text)
+            assert 0.0 <= scored.score <= 1.0 and scored.reasoning_chars >= 0
+        assert score_response(samples["choice"], text).paper_score == paper_choice_score(text, "B")
+        assert score_response(samples["interval"], text).paper_score == paper_interval_score(text, "12.5-20")
