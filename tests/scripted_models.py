@@ -41,3 +41,23 @@ def very_slow_echo(request: Request) -> str:
     """Like slow_echo, but slow enough (1 s a sample) for a test to act while the run is in progress."""
     time.sleep(0.9)
     return slow_echo(request)
+
+
+def reasoning_model(request: Request) -> str:
+    """A reasoning model: it thinks before it answers, naming a wrong option and a wrong span on the
+    way. Its answers are those of the JSON file named by ``VIUBENCH_TEST_ANSWERS`` ({sample id:
+    answer}); an id mapped to null runs out of budget in the middle of its thinking, and an answer
+    starting with "?" is only stated inside the thinking ("... so the answer is B"), nothing after it."""
+    if not _ANSWERS:
+        import json
+        import os
+        from pathlib import Path
+
+        _ANSWERS.update(json.loads(Path(os.environ["VIUBENCH_TEST_ANSWERS"]).read_text()))
+    answer = _ANSWERS[request.sample_id]
+    thinking = "Looking at the frames, option A seemed right at first, around 0 - 1 seconds, 9,9,9 shapes."
+    if answer is None:
+        return f"<think>{thinking} But then"
+    if answer.startswith("?"):
+        return f"<think>{thinking} Looking again, the answer is {answer[1:]}.</think>"
+    return f"<think>{thinking}</think>\n\n{answer}"

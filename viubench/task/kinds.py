@@ -1,7 +1,10 @@
 """Scoring of the generic task kinds: extraction (lenient) -> per-item score, plus the paper's rule.
 
 ``score`` is viubench's default: lenient extraction, a parse failure scores 0 and is counted
-(``parse_failed``). ``paper_score`` is what the paper's released scripts would count for the item,
+(``parse_failed``). A reasoning model's thinking (``<think>...</think>`` and its variants) is set
+aside first and the answer read from what follows it, or from the final answer stated inside it when
+nothing follows (``viubench.scoring.reasoning``); its length is ``reasoning_chars``. The paper's
+rules read the raw reply, as the released scripts do. ``paper_score`` is what the paper's released scripts would count for the item,
 ``None`` when they leave it out of the denominator (docs/scoring.md):
 
 - choice (``eval/vqa.py``): the raw first character of the response against the target; every
@@ -11,8 +14,9 @@
   left out. The paper IoU is also journaled as ``metrics["paper_iou"]`` beside the default ``iou``.
   A target with several windows (``"a-b;c-d"``) scores by its best window by default, and by its
   first window for the paper (the script's regex reads only the first pair);
-- counts, order (VIUBench, for which no script was released; our choice): the default score, with
-  unparsable answers left out as ``eval/vtg.py`` does.
+- counts, order (VIUBench, for which no script was released; our choice): the first integers of the
+  raw reply (``paper_counts``) and the order of the raw reply, with unparsable answers left out as
+  ``eval/vtg.py`` does.
 
 An interval or box format with ``pass_iou`` (VCR-Bench: interval IoU > 0.7, box IoU > 0.5, strictly,
 as its official ``eval.py``) scores 1.0 or 0.0 by that threshold, its IoU kept in ``metrics["iou"]``.
@@ -25,6 +29,7 @@ item, and of every box (no VideoSSR script scores boxes), is its score, left out
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from viubench.scoring.extract import (
@@ -35,9 +40,11 @@ from viubench.scoring.extract import (
     extract_number_list,
     extract_order,
     paper_choice,
+    paper_counts,
     paper_interval,
 )
 from viubench.scoring.metrics import box_iou, choice_score, counting_score, interval_iou, jigsaw_score, paper_interval_iou, passed
+from viubench.scoring.reasoning import split_reasoning
 from viubench.task.sample import Sample
 
 
@@ -48,6 +55,33 @@ class Scored:
     parse_failed: bool
     paper_score: float | None  # None: left out of the paper-compatible denominator
     metrics: dict[str, float] = field(default_factory=dict)
+    reasoning_chars: int = 0  # characters of reasoning set aside before the answer was read
+
+
+# An option line of a prompt: "A. text", "(B) text", "C) text".
+_OPTION_LINE = re.compile(r"^[ \t]*[(\[]?([A-Z])[.):\]][ \t]+(\S.*?)[ \t]*$", re.MULTILINE)
+# The order the counting prompt asks for: "in the format: circles,squares,triangles".
+_COUNT_NAMES = re.compile(r"format:\s*([a-z]+(?:\s*,\s*[a-z]+)+)", re.IGNORECASE)
+
+
+def prompt_text(sample: Sample) -> str:
+    """The text the model was asked (its user turns)."""
+    return "\n".join(part.text or "" for message in sample.messages if message.role == "user" for part in message.content)
+
+
+def prompt_options(sample: Sample, letters: str) -> dict[str, str]:
+    """Each option's text as the prompt shows it (``A. text`` / ``(A) text`` lines), or {} unless every
+    letter has exactly one such line."""
+    lines = [(letter, text) for letter, text in _OPTION_LINE.findall(prompt_text(sample)) if letter in letters]
+    options = dict(lines)
+    return options if len(lines) == len(options) == len(letters) else {}
+
+
+def count_names(sample: Sample, n: int) -> list[str] | None:
+    """The names the counting prompt asks for, in its order ("circles,squares,triangles"), else None."""
+    match = _COUNT_NAMES.search(prompt_text(sample))
+    names = None if match is None else [name.strip().lower() for name in match.group(1).split(",")]
+    return names if names is not None and len(names) == n else None
 
 
 def _interval(text: str) -> tuple[float, float]:
@@ -69,14 +103,14 @@ def paper_interval_score(response: str, target: str) -> float | None:
     return None if pred is None or truth is None else paper_interval_iou(pred, truth)
 
 
-def score_choice(sample: Sample, response: str) -> Scored:
+def score_choice(sample: Sample, answer: str, raw: str) -> Scored:
     letters = sample.answer_format.letters or "ABCD"
-    choice = extract_choice(response, letters)
+    choice = extract_choice(answer, letters, prompt_options(sample, letters))
     return Scored(
         score=choice_score(choice, sample.target) if choice else 0.0,
         extracted=choice,
         parse_failed=choice is None,
-        paper_score=paper_choice_score(response, sample.target),
+        paper_score=paper_choice_score(raw, sample.target),
     )
 
 
@@ -95,15 +129,15 @@ def _read_interval(response: str, brackets: bool) -> tuple[float, float] | None:
     return (pair[0], pair[1]) if pair is not None else extract_interval(response)
 
 
-def score_interval(sample: Sample, response: str) -> Scored:
+def score_interval(sample: Sample, answer: str, raw: str) -> Scored:
     """The IoU of the first interval in the response against the best-matching ground-truth window
     (the official QVHighlights rule; one window: that window). ``paper_score``/``paper_iou`` read the
     target as ``eval/vtg.py`` does: its first window only. With ``pass_iou`` the score is 1.0 above
     that IoU and 0.0 otherwise, and the paper score is that score (None when unparsable)."""
     fmt = sample.answer_format
-    interval = _read_interval(response, fmt.brackets)
+    interval = _read_interval(answer, fmt.brackets)
     iou = 0.0 if interval is None else max(interval_iou(interval, window) for window in target_windows(sample.target))
-    paper = paper_interval_score(response, sample.target)
+    paper = paper_interval_score(raw, sample.target)
     metrics = {"iou": iou} if paper is None else {"iou": iou, "paper_iou": paper}
     extracted = None if interval is None else f"{interval[0]:g}-{interval[1]:g}"
     if fmt.pass_iou is not None:  # the benchmark's own thresholded rule, which is also its paper score
@@ -120,12 +154,12 @@ def target_box(target: str) -> tuple[float, float, float, float]:
     return box
 
 
-def score_box(sample: Sample, response: str) -> Scored:
+def score_box(sample: Sample, answer: str, raw: str) -> Scored:
     """The IoU of the first ``[x1, y1, x2, y2]`` in the response with the target box (journaled as
     ``metrics["box_iou"]``, apart from the time spans' ``iou`` that grounding summaries average); with
     ``pass_iou``, 1.0 above that IoU and 0.0 otherwise. No paper script scores boxes: the paper
     score is the score, left out (None) when the response has no box."""
-    box = extract_box(response)
+    box = extract_box(answer)
     iou = 0.0 if box is None else box_iou(box, target_box(sample.target))
     threshold = sample.answer_format.pass_iou
     score = iou if threshold is None else passed(iou, threshold)
@@ -133,27 +167,29 @@ def score_box(sample: Sample, response: str) -> Scored:
     return Scored(score, extracted, box is None, None if box is None else score, {"box_iou": iou})  # not "iou": no time span
 
 
-def score_text(sample: Sample, response: str) -> Scored:
+def score_text(sample: Sample, answer: str, raw: str) -> Scored:
     """A free-text answer: no rule scores it. 0.0, not a parse failure, left out of the paper
     numbers, and marked ``needs_judge`` (a judge scores it)."""
     return Scored(0.0, None, False, None, {"needs_judge": 1.0})
 
 
-def score_counts(sample: Sample, response: str) -> Scored:
+def score_counts(sample: Sample, answer: str, raw: str) -> Scored:
     target = tuple(int(x) for x in sample.target.split(","))
-    counts = extract_counts(response, len(target))
+    counts = extract_counts(answer, len(target), count_names(sample, len(target)))
+    paper_counted = paper_counts(raw, len(target))
+    paper = None if paper_counted is None else counting_score(paper_counted, target)
     if counts is None:
-        return Scored(0.0, None, True, None)
-    score = counting_score(counts, target)
-    return Scored(score, ",".join(map(str, counts)), False, score)
+        return Scored(0.0, None, True, paper)
+    return Scored(counting_score(counts, target), ",".join(map(str, counts)), False, paper)
 
 
-def score_order(sample: Sample, response: str) -> Scored:
-    order = extract_order(response, len(sample.target))
+def score_order(sample: Sample, answer: str, raw: str) -> Scored:
+    order = extract_order(answer, len(sample.target))
+    paper_order = extract_order(raw, len(sample.target))
+    paper = None if paper_order is None else jigsaw_score(paper_order, sample.target)
     if order is None:
-        return Scored(0.0, None, True, None)
-    score = jigsaw_score(order, sample.target)
-    return Scored(score, order, False, score)
+        return Scored(0.0, None, True, paper)
+    return Scored(jigsaw_score(order, sample.target), order, False, paper)
 
 
 SCORERS = {
@@ -167,5 +203,9 @@ SCORERS = {
 
 
 def score_response(sample: Sample, response: str) -> Scored:
-    """Score ``response`` by the sample's answer format (a free-text one: ``metrics["needs_judge"]``)."""
-    return SCORERS[sample.answer_format.kind](sample, response)
+    """Score ``response`` by the sample's answer format (a free-text one: ``metrics["needs_judge"]``):
+    the default reading from the reply with its reasoning set aside, the paper's from the raw reply."""
+    reply = split_reasoning(response)
+    scored = SCORERS[sample.answer_format.kind](sample, reply.answer, response)
+    scored.reasoning_chars = reply.reasoning_chars
+    return scored
