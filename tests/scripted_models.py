@@ -20,20 +20,27 @@ def slow_echo(request: Request) -> str:
     return "".join(str(d) for d in sorted(range(1, (request.answer_format.digits or 6) + 1), key=lambda d: (d * digest) % 7))
 
 
-_ANSWERS: dict[str, str] = {}
+_ANSWERS: dict[str, dict] = {}  # answers file -> its answers (tests run in one process read several files)
+
+
+def _answers() -> dict:
+    """The answers of ``$VIUBENCH_TEST_ANSWERS``, read once per file."""
+    import json
+    import os
+    from pathlib import Path
+
+    path = os.environ["VIUBENCH_TEST_ANSWERS"]
+    if path not in _ANSWERS:
+        _ANSWERS[path] = json.loads(Path(path).read_text())
+    return _ANSWERS[path]
 
 
 def diagnose_oracle(request: Request) -> str:
     """A known answer distribution for ``viubench diagnose``: items with an even index are always
     answered right; the others right only on draws whose seed is a multiple of 4 (2 of 8)."""
-    if not _ANSWERS:
-        import json
-        import os
-
-        _ANSWERS.update(json.loads(open(os.environ["VIUBENCH_TEST_ANSWERS"]).read()))
     index = int(request.sample_id.rsplit("-", 1)[1])
     if index % 2 == 0 or request.generation.seed % 4 == 0:
-        return _ANSWERS[request.sample_id]
+        return _answers()[request.sample_id]
     return "no idea"
 
 
@@ -48,13 +55,7 @@ def reasoning_model(request: Request) -> str:
     way. Its answers are those of the JSON file named by ``VIUBENCH_TEST_ANSWERS`` ({sample id:
     answer}); an id mapped to null runs out of budget in the middle of its thinking, and an answer
     starting with "?" is only stated inside the thinking ("... so the answer is B"), nothing after it."""
-    if not _ANSWERS:
-        import json
-        import os
-        from pathlib import Path
-
-        _ANSWERS.update(json.loads(Path(os.environ["VIUBENCH_TEST_ANSWERS"]).read_text()))
-    answer = _ANSWERS[request.sample_id]
+    answer = _answers()[request.sample_id]
     thinking = "Looking at the frames, option A seemed right at first, around 0 - 1 seconds, 9,9,9 shapes."
     if answer is None:
         return f"<think>{thinking} But then"

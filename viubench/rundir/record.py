@@ -60,6 +60,7 @@ class SampleRecord(BaseModel):
     judge_context: Any = None  # what a judge needs beyond question, target and response
     usage: dict[str, Any] | None = None  # the backend's token usage
     model_prompt: Any = None  # the prompt as the backend rendered it, where it says
+    reasoning_chars: StrictInt | None = None  # the length of the reasoning set aside before the answer was read
     decode_mode: list[str] | None = None  # how the sample's videos were decoded
 
     @field_validator("score", "paper_score")
@@ -107,6 +108,7 @@ def answered_record(sample: Sample, response: Response, media_seconds: float, mo
         record.score = scored.score
         record.paper_score = scored.paper_score
         record.metrics = scored.metrics or None
+        record.reasoning_chars = scored.reasoning_chars
     if decode_mode is not None:
         record.decode_mode = decode_mode
     return record
