@@ -11,7 +11,7 @@ process alone journals and writes the run directory either way.
 
 from __future__ import annotations
 
-import contextlib
+import shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from itertools import islice
@@ -97,12 +97,15 @@ def run_eval(
             if (start.run_dir / MANIFEST).is_file():  # what the run holds now, after any process before us
                 start.previous = read_run_manifest(start.run_dir)
             return _run_locked(start, progress, executor or ExecutorOptions())
-    except UserError:
-        if fresh and not (start.run_dir / MANIFEST).is_file():  # refused before it began: leave nothing behind
-            (start.run_dir / LOCK).unlink(missing_ok=True)
-            with contextlib.suppress(OSError):
-                start.run_dir.rmdir()
+    except (UserError, OSError, KeyboardInterrupt):
+        if fresh and not _journaled(start.run_dir):  # failed before its first sample: leave nothing behind
+            shutil.rmtree(start.run_dir, ignore_errors=True)
         raise
+
+
+def _journaled(run_dir: Path) -> bool:
+    """Whether any sample of the run was journaled (a run that has none measured nothing)."""
+    return any(path.stat().st_size for path in (run_dir / SAMPLES).glob("*.jsonl")) if (run_dir / SAMPLES).is_dir() else False
 
 
 def _check_prepared(config: RunConfig) -> None:
