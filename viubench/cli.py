@@ -114,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     preview = commands.add_parser(
         "preview",
         help="draw a contact sheet of one item",
-        description="Draw every frame of an item with its timestamp, mark perturbed frames, and print the question and answer.",
+        description="Draw every frame of an item with its timestamp and mark perturbed frames (the question and answer are written above them), and print the item's question and answer.",
     )
     preview.add_argument("dataset", type=Path, metavar="DATASET", help="a folder written by 'viubench build'")
     preview.add_argument("item_id", metavar="ITEM_ID", help="the item's id, e.g. grounding_mirror-00003")
@@ -225,7 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Render runs side by side: VIUBench in the paper's Table 1 layout, downstream tasks by domain, grounding "
             "breakdowns, deltas against --baseline with a paired bootstrap interval, the paper's published rows "
-            "(--reference paper), charts, and a sample browser. The HTML is one self-contained file; texts over 1,000 "
+            "(--reference paper), charts, and a browser of every sample (each item once, the runs' answers side by side; "
+            "filters, search, sort by score, pages of items). The HTML is one self-contained file; texts over 1,000 "
             "characters are cut in the page and written whole to NAME-full/ beside it."
         ),
     )
@@ -234,7 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--reference", choices=("paper",), help="add the paper's published rows, labelled as published figures")
     report.add_argument("--html", type=Path, metavar="FILE", help="write the HTML report here")
     report.add_argument("--md", type=Path, metavar="FILE", help="write the markdown report here (fits a pull-request comment)")
-    report.add_argument("--samples-per-task", type=_non_negative, default=30, metavar="N", help="samples per run and task in the HTML sample browser (default: 30)")
+    report.add_argument("--samples-per-task", type=_non_negative, metavar="N", help="at most N samples per run and task in the HTML sample browser (default: every sample)")
+    report.add_argument("--frame-strips", type=_non_negative, default=4, metavar="N", help="items per task and subtype whose frames the sample browser shows as a strip (default: 4)")
 
     board = commands.add_parser(
         "leaderboard",

@@ -93,5 +93,7 @@ def run_preview(args: argparse.Namespace) -> int:
     sheet = contact_sheet(args.dataset, item)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     sheet.save(args.out)
-    stdout.print(f"{item['id']}: {item['answer']} -> {args.out}", markup=False)
+    stdout.print(f"{item['id']} ({item['subtype']}) -> {args.out}", markup=False)
+    stdout.print(f"question: {item['question']}", markup=False, soft_wrap=True)
+    stdout.print(f"answer: {item['answer']}", markup=False)
     return 0

@@ -3,14 +3,9 @@ baseline, published reference rows, protocol flags, charts and a sample browser.
 
 from __future__ import annotations
 
-import base64
-import io
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from PIL import Image
 
 from viubench import __version__
 from viubench.models import load_models, model_location
@@ -18,6 +13,8 @@ from viubench.report import charts
 from viubench.report.compare import paired_delta
 from viubench.report.paper import DOMAIN_ORDER, DOWNSTREAM, VIUBENCH_COLUMNS, grounding_paper_rows, paper_rows
 from viubench.report.runs import RunView, load_runs, label_runs
+from viubench.report.legend import column_legend
+from viubench.report.samples import sample_browser
 from viubench.report.protocol import imported_notes
 from viubench.report.terminal import ABBREVIATIONS
 from viubench.checkpoint import read_meta
@@ -32,8 +29,8 @@ VIUBENCH_GROUPS = ("Counting", "Grounding", "Jigsaw")  # task averages (mean of 
 class ReportOptions:
     baseline: Path | None = None
     reference: bool = False
-    samples_per_task: int = 30
-    previews: bool = True
+    samples_per_task: int | None = None  # None: every journaled sample
+    frame_strips: int = 4  # items per task and subtype whose frames the sample browser shows as a strip
 
 
 def _cell(run: RunView, task: str, result: dict[str, Any] | None, key: str | None, baseline: RunView | None, by_subtask: bool) -> dict[str, Any]:
@@ -111,7 +108,7 @@ def build_report(run_dirs: list[Path], options: ReportOptions) -> dict[str, Any]
         "generator": f"viubench {__version__}",
         "baseline": baseline.label if baseline else None,
         "runs": [{"label": r.label, "model": r.model, "run_id": r.run_id, "path": str(r.path), "status": r.manifest.get("status"), "frames": r.frames} for r in runs],
-        "warnings": protocol_warnings(runs, tasks) + judge_warnings(runs, tasks) + contamination_warnings(runs, tasks) + imported_notes(runs, tasks),
+        **warning_lists(runs, tasks),
         "published": bool(published),
         "viubench": None,  # the Table 1 layout, when a run or the paper's rows have VIUBench
     }
@@ -128,11 +125,11 @@ def build_report(run_dirs: list[Path], options: ReportOptions) -> dict[str, Any]
         for row in published:
             cells = [_published(row, "viubench", c) for c in columns]
             rows.append({"label": row["label"], "published": True, "cells": cells, "groups": {}, "overall": _published(row, "viubench", None)})
-        report["viubench"] = {"columns": [ABBREVIATIONS[c] for c in columns], "keys": columns, "groups": list(VIUBENCH_GROUPS), "rows": rows}
+        report["viubench"] = {"columns": [ABBREVIATIONS[c] for c in columns], "keys": columns, "groups": list(VIUBENCH_GROUPS), "rows": rows, "legend": column_legend(columns)}
     report["domains"] = domain_tables(runs, tasks, published, baseline)
     report["grounding"] = grounding_tables(runs, tasks, bool(published))
     report["charts"] = chart_svgs(runs)
-    report["samples"] = sample_browser(runs, tasks, options)
+    report["samples"] = sample_browser(runs, tasks, options.samples_per_task, options.frame_strips)
     report["samples_per_task"] = options.samples_per_task
     report["counts"] = [
         {"run": r.label, "task": t, **{k: r.results[t]["overall"][k] for k in ("n", "errors", "parse_failures")}}
@@ -215,6 +212,17 @@ def chart_svgs(runs: list[RunView]) -> dict[str, str]:
     return out
 
 
+def warning_lists(runs: list[RunView], tasks: list[str]) -> dict[str, Any]:
+    """``warnings`` (one line each) and ``warning_kinds``: what kinds they are, for the box's title."""
+    kinds = {
+        "protocol differences": protocol_warnings(runs, tasks),
+        "different judges": judge_warnings(runs, tasks),
+        "training-data overlap": contamination_warnings(runs, tasks),
+        "imported runs": imported_notes(runs, tasks),
+    }
+    return {"warnings": [line for lines in kinds.values() for line in lines], "warning_kinds": [kind for kind, lines in kinds.items() if lines]}
+
+
 def protocol_warnings(runs: list[RunView], tasks: list[str]) -> list[str]:
     """Tasks whose runs differ in frames, VideoSpec, prompt fingerprint, dataset or limit."""
     warnings = []
@@ -223,9 +231,16 @@ def protocol_warnings(runs: list[RunView], tasks: list[str]) -> list[str]:
         for key in ("frames", "video_spec", "prompt", "dataset", "limit"):
             values = {label: p[key] for label, p in protocols.items()}
             if len(set(map(str, values.values()))) > 1:
-                detail = ", ".join(f"{label}: {value}" for label, value in values.items())
+                detail = ", ".join(f"{label}: {_protocol_value(key, value)}" for label, value in values.items())
                 warnings.append(f"{task}: runs differ in {key.replace('_', ' ')} ({detail}); their numbers are not comparable")
     return warnings
+
+
+def _protocol_value(key: str, value: Any) -> str:
+    """A protocol value in words: None is the task's default frame budget, no limit, or not recorded."""
+    if value is None:
+        return {"frames": "task default", "limit": "no limit"}.get(key, "not recorded")
+    return str(value)
 
 
 def judge_warnings(runs: list[RunView], tasks: list[str]) -> list[str]:
@@ -252,50 +267,3 @@ def contamination_warnings(runs: list[RunView], tasks: list[str]) -> list[str]:
                     "with the evaluation data: the score measures memorisation as much as understanding"
                 )
     return warnings
-
-
-def _thumbnail(path: Path) -> str | None:
-    try:
-        with Image.open(path) as image:
-            image.thumbnail((120, 120))
-            buffer = io.BytesIO()
-            image.convert("RGB").save(buffer, "JPEG", quality=70)
-    except (OSError, ValueError, Image.DecompressionBombError):
-        return None
-    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
-
-
-def preview_images(run: RunView, task: str, frames: Any) -> dict[str, Any]:
-    """Thumbnails of up to four of a record's preview frames, read only from the run's media root
-    (``RunView.media_file``); ``previews_unavailable`` counts those refused or unreadable (the page
-    shows "preview unavailable" for them)."""
-    wanted = frames[:4] if isinstance(frames, list) else []
-    files = [run.media_file(task, frame) if isinstance(frame, str) else None for frame in wanted]
-    images = [image for image in (_thumbnail(path) for path in files if path is not None) if image]
-    return {"previews": images, "previews_unavailable": len(wanted) - len(images)}
-
-
-def _text(value: Any) -> str | None:
-    """A journal field as text for the page (None stays None; anything else that is not text as JSON)."""
-    if value is None or isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False)
-
-
-def sample_browser(runs: list[RunView], tasks: list[str], options: ReportOptions) -> list[dict[str, Any]]:
-    """Up to ``samples_per_task`` journal records per run and task, with preview frames where stored."""
-    samples = []
-    for run in runs:
-        for task in tasks:
-            if task not in run.results:
-                continue
-            for record in run.records(task, options.samples_per_task):
-                samples.append({
-                    "run": run.label, "task": task, "subtask": _text(record.subtask), "id": _text(record.id),
-                    "question": _text(record.question) or "", "response": _text(record.response),
-                    "extracted": _text(record.extracted), "target": _text(record.target),
-                    "score": record.score, "correct": record.score >= 0.999 and not record.failed,
-                    "error": _text(record.error.message if record.error else None),
-                    **(preview_images(run, task, record.previews) if options.previews else {"previews": [], "previews_unavailable": 0}),
-                })
-    return samples

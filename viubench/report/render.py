@@ -1,21 +1,17 @@
 """Rendering the report (and the leaderboard) with the jinja2 templates of ``reports/``; autoescaping
-is on for HTML, so everything a model wrote is escaped. Long sample texts are cut for the page and
-written whole beside it (``page_samples``), so a model's multi-megabyte answer never makes the page slow."""
+is on for HTML, so everything a model wrote is escaped (the sample browser's texts travel as data and
+are shown as text by the page's script: ``viubench.report.sample_page``)."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import jinja2
 
 from viubench.errors import UserError
 
-PAGE_TEXT_LIMIT = 1000  # characters of one sample text shown in the page; the rest is in the sidecar file
-SAMPLE_TEXTS = ("question", "response", "extracted", "target", "error")
-_SIDECAR_NAME = re.compile(r"sample-\d+-[a-z]+\.txt")
 
 
 def environment() -> jinja2.Environment:
@@ -37,38 +33,6 @@ def markdown_text(value: Any) -> str:
     characters or HTML."""
     text = _BREAKS.sub(" ", str(value)).replace("\\", "\\\\").replace("|", "\\|")
     return re.sub(r"[<>&]", lambda m: {"<": "&lt;", ">": "&gt;", "&": "&amp;"}[m.group(0)], text)
-
-
-def sidecar_folder(page: Path) -> Path:
-    """Where the whole texts of a page's cut samples go: ``NAME-full/`` beside ``NAME.html``."""
-    return page.with_name(f"{page.stem}-full")
-
-
-def page_samples(samples: list[dict[str, Any]], page: Path) -> list[dict[str, Any]]:
-    """``samples`` with every text longer than ``PAGE_TEXT_LIMIT`` cut for the page; each cut text is
-    written whole to ``sidecar_folder(page)/sample-K-FIELD.txt`` and the sample gets ``full[FIELD]`` (the
-    file's address relative to the page) and ``hidden[FIELD]`` (characters not shown). Sidecar files of
-    an earlier render of the same page are removed first."""
-    folder = sidecar_folder(page)
-    if folder.is_dir():
-        for old in folder.iterdir():
-            if _SIDECAR_NAME.fullmatch(old.name) and old.is_file():
-                old.unlink()
-    out = []
-    for number, sample in enumerate(samples):
-        sample = dict(sample, full={}, hidden={})
-        for field in SAMPLE_TEXTS:
-            text = sample.get(field)
-            if not isinstance(text, str) or len(text) <= PAGE_TEXT_LIMIT:
-                continue
-            name = f"sample-{number}-{field}.txt"
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / name).write_text(text, encoding="utf-8", errors="replace")
-            sample[field] = text[:PAGE_TEXT_LIMIT]
-            sample["full"][field] = f"{quote(folder.name)}/{name}"
-            sample["hidden"][field] = len(text) - PAGE_TEXT_LIMIT
-        out.append(sample)
-    return out
 
 
 def write(template: str, context: dict[str, Any], out: Path) -> None:
