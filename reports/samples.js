@@ -182,7 +182,7 @@
     if (items.strip[i] >= 0) { box.appendChild(strip(items.strip[i])); }
     else if (items.hint[i] >= 0) { box.appendChild(el("div", "hint", str(items.hint[i]))); }
     var target = withMore(el("div", "target", null), "target:" + i);
-    target.insertBefore(el("b", null, "target: "), target.firstChild);
+    target.insertBefore(el("span", "target-label", "target: "), target.firstChild);
     target.insertBefore(document.createTextNode(str(items.target[i]) === null ? "-" : str(items.target[i])), target.firstChild.nextSibling);
     box.appendChild(target);
     var table = el("table", "answers");

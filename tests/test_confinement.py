@@ -1,11 +1,12 @@
 """What a user shares stays inside its dataset: `viubench preview` refuses a frame path that escapes the
-dataset folder (exit 2, one line), and `viubench report` embeds only preview frames from the run's own
-dataset, showing the others as "preview unavailable" while the rest of the report renders."""
+dataset folder (exit 2, one line), and `viubench report` embeds only frames from the run's own dataset
+(named by its journal or by that dataset's items file), showing "preview unavailable" for the others
+while the rest of the report renders."""
 
 from __future__ import annotations
 
+import hashlib
 import json
-import re
 import shutil
 from pathlib import Path
 
@@ -14,9 +15,11 @@ import pytest
 from PIL import Image
 
 from cli import viubench_cli as cli
+from report_page import page_items
 from test_report import browser  # noqa: F401  (the headless Chromium fixture)
 
 from viubench.dataset.store import ITEMS_FILE, ITEM_SCHEMA, write_items
+from viubench.report.samples import UNAVAILABLE
 
 
 @pytest.fixture(scope="module")
@@ -109,36 +112,56 @@ def tampered(run: Path, folder: Path, previews: list[str] | None = None, manifes
     return copy
 
 
-def samples_of(html: Path) -> list[dict]:
-    text = html.read_text()
-    return json.loads(re.search(r'<script type="application/json" id="sample-data">(.*?)</script>', text, re.S).group(1))
-
-
 def report(run_dir: Path, html: Path) -> list[dict]:
     result = cli("report", str(run_dir), "--html", str(html), "--md", str(html.with_suffix(".md")))
     assert result.returncode == 0, result.stderr
     assert 'id="viubench"' in html.read_text() and "| random |" in html.with_suffix(".md").read_text()
-    return samples_of(html)
+    return page_items(html)
 
 
 def test_report_embeds_only_frames_of_the_runs_dataset(sandbox: dict[str, Path], run: Path, browser, tmp_path: Path) -> None:  # noqa: ANN001, F811
     hostile = list(escaping_paths(sandbox).values())
     html = tmp_path / "report.html"
-    samples = report(tampered(run, tmp_path, hostile), html)
-    assert samples[0]["previews"] == [] and samples[0]["previews_unavailable"] == 4  # four at most are shown
-    assert all(s["previews"] and s["previews_unavailable"] == 0 for s in samples[1:])
-    assert html.read_text().count(";base64,/9j/") == sum(len(s["previews"]) for s in samples)  # no image elsewhere
+    items = report(tampered(run, tmp_path, hostile), html)
+    assert items[0]["strip"] is None and items[0]["hint"] == UNAVAILABLE
+    assert all(item["strip"] is not None for item in items[1:])
+    assert html.read_text().count(";base64,/9j/") == len(items) - 1  # one JPEG per strip, no image elsewhere
 
-    samples = report(tampered(run, tmp_path / "rest", hostile[4:]), html)
-    assert samples[0]["previews"] == [] and samples[0]["previews_unavailable"] == 2
+    items = report(tampered(run, tmp_path / "rest", hostile[4:]), html)
+    assert items[0]["strip"] is None and items[0]["hint"] == UNAVAILABLE
 
     page = browser.new_page()
     page.goto(html.as_uri())
-    page.wait_for_selector("#samples tbody tr")
-    first = page.locator("#samples tbody tr").first
-    assert "preview unavailable" in first.inner_text() and first.locator("img").count() == 0
-    assert page.locator("#samples tbody tr").nth(1).locator("img").count() > 0
+    page.wait_for_selector("#samples[data-ready='1']")
+    first = page.locator("#samples article.item").first
+    assert "preview unavailable" in first.inner_text() and first.locator(".frame").count() == 0
+    assert page.locator("#samples article.item").nth(1).locator(".frame").count() > 0
     page.close()
+
+
+def test_report_refuses_frames_an_items_file_names_outside_its_dataset(sandbox: dict[str, Path], run: Path, tmp_path: Path) -> None:
+    """The strip's frames come from the dataset's items file: a row naming a frame outside the dataset
+    (rewritten after the run, with the run's record of the file's hash updated to match) lends no strip."""
+    dataset = tmp_path / "ds"
+    shutil.copytree(sandbox["dataset"], dataset, symlinks=True)
+    rows = pq.read_table(dataset / ITEMS_FILE, schema=ITEM_SCHEMA).to_pylist()
+    for k, name in enumerate(escaping_paths(sandbox).values()):
+        rows[k]["videos"][0]["frames"][0] = name
+    write_items(rows, dataset / ITEMS_FILE)
+    digest = hashlib.sha256((dataset / ITEMS_FILE).read_bytes()).hexdigest()
+
+    def moved(manifest: dict) -> None:
+        manifest["config"]["data"]["viubench"] = str(dataset)
+        manifest["tasks"]["viubench"]["dataset"].update(dataset_dir=str(dataset), dataset_items_sha256=digest)
+
+    copy = tampered(run, tmp_path / "run", None, moved)
+    journal = copy / "samples" / "viubench.jsonl"
+    journal.write_text(journal.read_text().replace(str(sandbox["dataset"]), str(dataset)))
+    items = {item["id"]: item for item in report(copy, tmp_path / "report.html")}
+    ids = [row["id"] for row in rows]
+    escaping = len(escaping_paths(sandbox))
+    assert all(items[ident]["strip"] is None and items[ident]["hint"] == UNAVAILABLE for ident in ids[:escaping])
+    assert all(items[ident]["strip"] is not None for ident in ids[escaping:])
 
 
 def _default_dataset(manifest: dict) -> None:
@@ -158,16 +181,16 @@ def _other_dataset(manifest: dict) -> None:
 def test_report_finds_the_default_datasets_frames(sandbox: dict[str, Path], run: Path, tmp_path: Path, edit) -> None:  # noqa: ANN001
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["tasks"]["viubench"]["dataset"]["dataset_dir"] == str(sandbox["dataset"])
-    samples = report(tampered(run, tmp_path / "default", None, edit), tmp_path / "default.html")
-    assert all(s["previews"] and s["previews_unavailable"] == 0 for s in samples)
-    samples = report(tampered(run, tmp_path / "hostile", [str(sandbox["secret"]), "/etc/passwd", "media/evil.jpg"], edit), tmp_path / "hostile.html")
-    assert samples[0]["previews"] == [] and samples[0]["previews_unavailable"] == 3
+    items = report(tampered(run, tmp_path / "default", None, edit), tmp_path / "default.html")
+    assert all(item["strip"] is not None for item in items)
+    items = report(tampered(run, tmp_path / "hostile", [str(sandbox["secret"]), "/etc/passwd", "media/evil.jpg"], edit), tmp_path / "hostile.html")
+    assert items[0]["strip"] is None and items[0]["hint"] == UNAVAILABLE
 
     # a dataset folder whose items are not the ones the run saw lends no frames
-    samples = report(tampered(run, tmp_path / "other", None, lambda m: (edit(m), _other_dataset(m))), tmp_path / "other.html")
-    assert all(s["previews"] == [] and s["previews_unavailable"] > 0 for s in samples)
+    items = report(tampered(run, tmp_path / "other", None, lambda m: (edit(m), _other_dataset(m))), tmp_path / "other.html")
+    assert all(item["strip"] is None and item["hint"] == UNAVAILABLE for item in items)
 
 
 def test_report_refuses_a_recorded_folder_that_changed(run: Path, tmp_path: Path) -> None:
-    samples = report(tampered(run, tmp_path, None, _other_dataset), tmp_path / "report.html")
-    assert all(s["previews"] == [] and s["previews_unavailable"] > 0 for s in samples)
+    items = report(tampered(run, tmp_path, None, _other_dataset), tmp_path / "report.html")
+    assert all(item["strip"] is None and item["hint"] == UNAVAILABLE for item in items)

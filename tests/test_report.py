@@ -89,7 +89,7 @@ def test_html_report_in_headless_chromium(runs: dict[str, Path], browser, tmp_pa
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url) if not request.url.startswith(("file:", "data:")) else None)
     page.goto(html.as_uri())
-    page.wait_for_selector("#samples tbody tr")
+    page.wait_for_selector("#samples[data-ready='1']")
 
     rows = page.eval_on_selector_all("#viubench tbody tr", "rows => rows.map(r => Array.from(r.cells).map(c => c.querySelector('.value') ? c.querySelector('.value').textContent : c.textContent.trim()))")
     by_label = {row[0]: row[1:] for row in rows}
@@ -108,17 +108,29 @@ def test_html_report_in_headless_chromium(runs: dict[str, Path], browser, tmp_pa
     assert "oracle" in first
 
     # hostile model output is shown as text and never runs
-    texts = page.eval_on_selector_all("#samples tbody td", "cells => cells.map(c => c.textContent)")
+    page.select_option("#page-size", "100")
+    texts = page.eval_on_selector_all("#samples td", "cells => cells.map(c => c.textContent)")
     assert any(HOSTILE[0] in t for t in texts) and any(HOSTILE[1] in t for t in texts)
     assert page.evaluate("typeof window.__pwned") == "undefined"
-    assert page.eval_on_selector_all("#samples img", "imgs => imgs.filter(i => !i.src.startsWith('data:image/jpeg')).length") == 0
+    assert page.locator("#samples img, #samples script").count() == 0
+    frames = page.eval_on_selector_all("#samples .strip .frame", "fs => fs.map(f => getComputedStyle(f).backgroundImage)")
+    assert frames and all(f.startswith('url("data:image/jpeg;base64,') for f in frames)  # frames: embedded JPEGs only
 
-    # filters
-    page.select_option("#filter-correct", "yes")
-    shown = page.eval_on_selector_all("#samples tbody tr", "rows => rows.length")
-    assert 0 < shown < 54
-    page.select_option("#filter-task", "viubench")
-    assert "samples" in page.inner_text("#sample-count")
+    # each item once, with the three runs' answers side by side
+    items = len(json.loads((runs["random"] / "results.json").read_text())["tasks"]["viubench"]["per_sample"]["id"])
+    assert page.locator("#samples article.item").count() == items
+    assert page.eval_on_selector_all("#samples article.item", "cards => cards.map(c => c.querySelectorAll('table.answers tbody tr').length)") == [3] * items
+
+    # filters: the oracle's correct answers, then a task
+    page.select_option("#filter-run", label=oracle)
+    page.select_option("#filter-result", "0")
+    assert page.locator("#samples article.item").count() == items  # the oracle answers every item right
+    page.select_option("#filter-run", label=random_label)
+    shown = page.locator("#samples article.item").count()
+    random_correct = sum(1 for line in (runs["random"] / "samples" / "viubench.jsonl").read_text().splitlines() if json.loads(line)["score"] >= 0.999)
+    assert shown == random_correct
+    page.select_option("#filter-task", "0")
+    assert f"{shown} of {items} items" in page.inner_text("#pager-top")
 
     assert page.locator("#chart-viubench svg rect").count() > 9
     legend = page.eval_on_selector_all("#chart-viubench svg text.legend", "texts => texts.map(t => t.textContent)")
@@ -146,14 +158,14 @@ def test_a_huge_answer_keeps_the_page_small_and_fast(small_viubench: Path, brows
     html = tmp_path / "out" / "report.html"
     result = cli("report", str(next((tmp_path / "runs").iterdir())), "--html", str(html))
     assert result.returncode == 0, result.stderr
-    assert html.stat().st_size < 600_000  # the preview thumbnails are most of it; the answer is not
+    assert html.stat().st_size < 600_000  # the frame strips are most of it; the answer is not
     sidecars = list((tmp_path / "out" / "report-full").iterdir())
     assert [f.read_text() for f in sidecars] == [huge]  # the whole answer, beside the page
 
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(20_000)
     page.goto(html.as_uri())
-    page.wait_for_selector("#samples tbody tr")
+    page.wait_for_selector("#samples[data-ready='1']")
     link = page.locator("#samples a", has_text="show all")
     assert link.count() == 1
     cell = link.locator("xpath=ancestor::td").inner_text()
@@ -197,8 +209,8 @@ def test_any_text_renders_escaped(runs: dict[str, Path], browser, tmp_path: Path
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(html.as_uri())
-    page.wait_for_selector("#samples tbody tr")
-    texts = page.eval_on_selector_all("#samples tbody td", "cells => cells.map(c => c.textContent)")
+    page.wait_for_selector("#samples[data-ready='1']")
+    texts = page.eval_on_selector_all("#samples article", "cards => cards.map(c => c.textContent)")
     assert any("<b>bold</b>" in t and "{{ jinja }}" in t for t in texts)
     assert page.locator("#samples b").count() == 0 and page.locator("#samples a[href^='javascript']").count() == 0
     assert "<b>bold</b>" in page.inner_text("#runs")

@@ -88,7 +88,7 @@ def sample_browser(runs: list[RunView], tasks: list[str], per_task: int | None, 
     first_record: dict[tuple[str, str], tuple[RunView, SampleRecord]] = {}
     for index, run in enumerate(runs):
         for task in tasks:
-            if task not in run.results:
+            if task not in run.results or per_task == 0:
                 continue
             count = 0
             for record in read_journal(run.path / SAMPLES / f"{task}.jsonl"):
@@ -125,6 +125,7 @@ class _Frames:
 
     def __init__(self) -> None:
         self._datasets: dict[Path, dict[str, dict[str, Any]] | None] = {}
+        self._folders: dict[tuple[str, str], Path | None] = {}
 
     def dataset_of(self, run: RunView, task: str, record: SampleRecord) -> Path | None:
         """The dataset folder (holding an items file) that the record's preview frames lie in, when that
@@ -151,7 +152,12 @@ class _Frames:
         return self._datasets[folder]
 
     def hint(self, run: RunView, task: str, record: SampleRecord) -> str | None:
-        folder = self.dataset_of(run, task, record)
+        """How to see the frames of an item without a strip: the preview command on its dataset (the
+        dataset folder of the run and task, looked up once)."""
+        key = (run.run_id, task)
+        if key not in self._folders:
+            self._folders[key] = self.dataset_of(run, task, record)
+        folder = self._folders[key]
         if folder is None:
             return None
         return f"frames not embedded; viubench preview {folder} {record.id} --out {record.id}.png draws them"
