@@ -102,6 +102,17 @@ def entry_key(model: str, protocol: dict[str, Any]) -> str:
     return f"{model}|frames={protocol['frames']}|limit={protocol['limit']}"
 
 
+def key_in_words(key: str) -> str:
+    """A row's key as a person reads it: "random (frames: task default, limit: none)" for the stored
+    "random|frames=None|limit=None"."""
+    model, _, rest = key.rpartition("|frames=")
+    if not model:
+        return key
+    frames, _, limit = rest.partition("|limit=")
+    frames = "task default" if frames == "None" else frames
+    return f"{model} (frames: {frames}, limit: {'none' if limit in ('None', '') else limit})"
+
+
 def run_entry(run: RunView) -> Entry:
     protocol = {"frames": run.frames, "limit": run.manifest["config"].get("limit")}
     scores = {}
@@ -165,7 +176,7 @@ def merge(inputs: list[Path]) -> Merged:
             if new:
                 replaced = sorted(set(row.scores) & set(entry.scores))
                 outcome = f"the {', '.join(replaced)} scores of {path} replace the earlier ones" if replaced else "their tasks are combined"
-                warnings.append(f"warning: runs {', '.join(row.runs)} and {', '.join(new)} share the leaderboard row {entry.key}: {outcome}")
+                warnings.append(f"warning: runs {', '.join(row.runs)} and {', '.join(new)} share the leaderboard row {key_in_words(entry.key)}: {outcome}")
             row.scores.update(entry.scores)
             row.runs += new
     board = Leaderboard(version=VERSION, entries=sorted(rows.values(), key=lambda e: e.key))
