@@ -137,7 +137,9 @@
   function question(i) {
     var text = str(data.items.question[i]) || "";
     var trimmed = text.replace(/^\s+/, "");
-    var first = trimmed.split("\n")[0];
+    // its first line of words (a jigsaw's "Clip 1:" labels, where the frames go, are skipped)
+    var lines = trimmed.split("\n");
+    var first = lines.filter(function (line) { return line.trim().split(/\s+/).length > 3; })[0] || lines[0];
     var box = el("details", "question");
     var summary = el("summary", null);
     summary.appendChild(el("span", "first-line", first));

@@ -31,7 +31,7 @@ from typing import Literal
 import numpy as np
 
 from viubench.errors import UserError
-from viubench.report.leaderboard import Leaderboard, TaskScores, key_in_words
+from viubench.report.leaderboard import Leaderboard, TaskScores
 from viubench.runner.results import mean_of_subtasks
 from viubench.scoring.significance import holm, permutation_p, sign_flip_p, unpaired_interval
 
@@ -57,7 +57,7 @@ class Finding:
 
     @property
     def name(self) -> str:
-        return f"{key_in_words(self.key)} {self.task}/{self.score}"
+        return f"{self.key} {self.task}/{self.score}"
 
     def describe(self) -> str:
         if self.current is None:

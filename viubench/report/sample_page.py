@@ -96,7 +96,7 @@ def sample_columns(browser: SampleBrowser, page: Path) -> dict[str, Any]:
 def pack(columns: dict[str, Any]) -> str:
     """The columns as gzip-compressed JSON in base64 (what the page's ``DecompressionStream`` reads)."""
     raw = json.dumps(columns, ensure_ascii=False, separators=(",", ":")).encode("utf-8", errors="replace")
-    return base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode("ascii")
+    return base64.b64encode(gzip.compress(raw, compresslevel=6, mtime=0)).decode("ascii")
 
 
 def page_samples(browser: SampleBrowser, page: Path) -> dict[str, Any]:
