@@ -63,7 +63,7 @@ def test_every_answer_is_in_a_small_page(big: dict) -> None:
     assert any(tile["marked"] for tile in counting["strip"]["tiles"]) and counting["strip"]["note"].startswith("marked: shapes")
 
 
-def test_the_page_opens_filters_searches_sorts_and_pages_in_chromium(big: dict, browser) -> None:  # noqa: ANN001
+def test_the_page_opens_filters_searches_sorts_and_pages_in_chromium(big: dict, browser) -> None:  # noqa: ANN001, F811
     page = browser.new_page(viewport={"width": 1100, "height": 900})
     page.set_default_timeout(60_000)
     errors: list[str] = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -160,7 +161,8 @@ class _Frames:
         folder = self._folders[key]
         if folder is None:
             return None
-        return f"frames not embedded; viubench preview {folder} {record.id} --out {record.id}.png draws them"
+        command = ["viubench", "preview", str(folder), record.id, "--out", f"{record.id}.png"]
+        return f"frames not embedded here; {shlex.join(command)} draws them"
 
     def strip(self, run: RunView, task: str, record: SampleRecord) -> dict[str, Any] | None:
         folder = self.dataset_of(run, task, record)
