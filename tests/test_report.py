@@ -1,6 +1,7 @@
 """`viubench report` rendered from real runs and opened in real headless Chromium: the tables read
-back from the page, sorting works, no JavaScript error, a model's markup stays text, the score tables
-fit a 1400 px window, chart legends show whole labels, and a multi-megabyte answer keeps the page small.
+back from the page, sorting works, no JavaScript error, a model's markup stays text, the sample browser
+shows each item once with every run's answer and filters them, the score tables fit a 1400 px window,
+chart legends show whole labels, and a multi-megabyte answer keeps the page small.
 Also what `viubench list tasks` tells a newcomer about where each task's data comes from."""
 
 from __future__ import annotations
