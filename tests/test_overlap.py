@@ -64,9 +64,9 @@ def test_overlap_command_reports_and_exits_1(default_builds: tuple[Path, Path], 
 
 
 def test_video_split_keeps_the_two_sides_apart(texture_dir: Path, tmp_path: Path) -> None:
-    from viubench.video.files import find_videos, sha256_file
+    from viubench.video.files import list_videos, sha256_file
 
-    hashes = {p.name: sha256_file(p) for p in find_videos(texture_dir, None)}
+    hashes = {p.name: sha256_file(p) for p in list_videos(texture_dir).videos}
     # a share that puts exactly one of the two test videos on each side
     low, high = sorted(int(h[:16], 16) / 16**16 for h in hashes.values())
     share = (low + high) / 2
