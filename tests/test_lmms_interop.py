@@ -34,9 +34,9 @@ from viubench.task.sample import Sample
 TESTS = Path(__file__).parent
 
 
-def samples_of(task: str, data: Path) -> list[Sample]:
+def samples_of(task: str, data: Path, limit: int | None = None) -> list[Sample]:
     found = get_tasks([task])[0]
-    return [s for s in found.load(TaskContext(data_dir=data, video=found.config.video, limit=None, seed=0)) if isinstance(s, Sample)]
+    return [s for s in found.load(TaskContext(data_dir=data, video=found.config.video, limit=limit, seed=0)) if isinstance(s, Sample)]
 
 
 def hook_module(folder: Path) -> ModuleType:
@@ -59,7 +59,12 @@ def test_export_gives_lmms_eval_the_samples_turns_frames_and_scores(small_viuben
     assert "task: viubench" in text and summary.items_sha256 in text and summary.manifest_sha256 in text
     hooks = hook_module(tmp_path / "task")
     docs = [json.loads(line) for line in (tmp_path / "task" / "viubench_docs.jsonl").read_text().splitlines()]
-    assert [d["sample_id"] for d in docs] == [s.id for s in samples]
+    assert sorted(d["sample_id"] for d in docs) == sorted(s.id for s in samples)
+    # lmms-eval's --limit N takes the first N documents: the N items viubench eval --limit N takes
+    for limit in (9, 12):
+        assert {d["sample_id"] for d in docs[:limit]} == {s.id for s in samples_of("viubench", small_viubench, limit)}
+    assert len({d["subtype"] for d in docs[:9]}) == 9
+    samples = [next(s for s in samples if s.id == d["sample_id"]) for d in docs]  # in the documents' order
     first, doc = samples[0], docs[0]
     messages = hooks.doc_to_messages(doc)
     assert [m["role"] for m in messages] == [m.role for m in first.messages]

@@ -167,7 +167,10 @@ def task_data(output: LmmsOutput, task: Task, members: list[tuple[str, TaskMap]]
 
 def load_samples(task: Task, data_dir: Path | None) -> list[Sample]:
     context = TaskContext(data_dir=data_dir, video=task.config.video, limit=None, seed=0)
-    return [s for s in task.load(context) if isinstance(s, Sample)]
+    try:
+        return [s for s in task.load(context) if isinstance(s, Sample)]
+    except UserError as error:  # a loader's message may start with its task name, which is also the program's
+        raise UserError(f"task {task.name}: {str(error).removeprefix(f'{task.name}: ')}") from None
 
 
 def match(lines: list[dict[str, Any]], lmms_task: str, mapping: TaskMap, samples: list[Sample], unmatched: list[Unmatched], seen: set[str]) -> list[dict[str, Any]]:
