@@ -20,6 +20,7 @@ def run_export_command(args: argparse.Namespace) -> int:
         markup=False,
     )
     stdout.print(f"run it: lmms-eval --tasks viubench --include_path {summary.out} --log_samples --output_path OUT --model ... --model_args ...", markup=False)
+    stdout.print("from a folder without a viubench/ subfolder: there lmms-eval finds no task and still exits 0 (docs/lmms-eval.md)", markup=False)
     return 0
 
 
