@@ -259,6 +259,8 @@ def test_lmms_eval_runs_the_exported_task_and_its_output_imports_back(small_viub
     assert json.loads((run / "results.json").read_text()) == imported
     native = viubench_cli("eval", "--model", "random", "--tasks", "viubench", f"--data=viubench={small_viubench}", "--limit", "8", "--out", str(tmp_path / "runs"), cache=tmp_path / "cache")
     assert native.returncode == 0, native.stderr
+    ids = {path.parent.parent.name: sorted(json.loads(line)["id"] for line in path.read_text().splitlines()) for path in (tmp_path / "runs").glob("*/samples/viubench.jsonl")}
+    assert len(ids) == 2 and len(set(map(tuple, ids.values()))) == 1  # lmms-eval's --limit 8 took the items viubench eval --limit 8 takes
     report = viubench_cli("report", *(str(p) for p in (tmp_path / "runs").iterdir()), "--html", str(tmp_path / "r.html"), cache=tmp_path / "cache")
     assert report.returncode == 0, report.stderr
     assert "imported from lmms-eval" in report.stdout + report.stderr and "lmms-eval:qwen2_5_vl" in (tmp_path / "r.html").read_text()

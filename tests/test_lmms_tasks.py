@@ -20,6 +20,7 @@ from lmms_logged import BENCHMARKS, Benchmark, Document, hf_home, needs_lmms, ru
 from viubench.builtin_tasks import tempcompass
 from viubench.interop.lmms_import import ImportOutcome, import_lmms
 from viubench.interop.lmms_tasks import task_map
+from viubench.report.protocol import imported_runs_notes
 from viubench.task.registry import TaskContext, all_tasks
 from viubench.task.sample import Sample
 
@@ -133,6 +134,8 @@ def test_reasoning_blocks_lmms_eval_strips_are_counted(evaluation: Evaluation) -
     assert blocks == {"responses": len(thinking), "parse_failed": sum(bool(r["parse_failed"]) for r in thinking)}
     assert evaluation.outcome.reasoning[THINKING].responses == len(thinking)
     assert all(manifest["tasks"][b.task]["reasoning_blocks"]["responses"] == 0 for b in BENCHMARKS if b.task != THINKING)
+    notes = [n for n in imported_runs_notes([evaluation.outcome.run_dir]) if f" / {THINKING}:" in n]  # what the report and leaderboard print
+    assert len(notes) == 1 and f"{len(thinking)} responses held a reasoning block lmms-eval strips before scoring, {blocks['parse_failed']} of them unreadable" in notes[0]
 
 
 @needs_lmms
