@@ -151,7 +151,7 @@ def test_import_rescores_lists_unmatched_and_reports_beside_a_native_run(evaluat
     assert imported["model"] == label and imported["tasks"]["videomme"]["overall"]["score"] == pytest.approx(50.0)
     rescored = viubench_cli("rescore", str(run), cache=tmp_path / "cache")
     assert rescored.returncode == 0, rescored.stderr
-    assert json.loads((run / "results.json").read_text()) == imported
+    assert json.loads((run / "results.json").read_text()) == imported and label in rescored.stdout  # the same label
     native = viubench_cli("eval", "--model", "random", "--tasks", "videomme", *data[:1], "--out", str(tmp_path / "runs"), cache=tmp_path / "cache")
     assert native.returncode == 0, native.stderr
     report = viubench_cli("report", *(str(p) for p in (tmp_path / "runs").iterdir()), "--md", str(tmp_path / "r.md"), cache=tmp_path / "cache")
