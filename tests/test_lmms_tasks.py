@@ -89,7 +89,6 @@ def journal(outcome: ImportOutcome, task: str) -> list[dict[str, Any]]:
 @needs_lmms
 @pytest.mark.parametrize("case", BENCHMARKS, ids=[b.task for b in BENCHMARKS])
 def test_lmms_eval_output_finds_its_samples(case: Benchmark, evaluation: Evaluation) -> None:
-    benchmark = case
     name, outcome = case.task, evaluation.outcome
     samples, documents = evaluation.samples[name], evaluation.documents[name]
     assert {d.sample_id for d in documents if d.sample_id is not None} == set(samples), "every fixture sample is one of lmms-eval's documents"
