@@ -55,9 +55,8 @@ def imported_notes(runs: list[RunView], tasks: list[str]) -> list[str]:
             )
             if own is not None:
                 scale = 100.0 if task != "viubench" and 0.0 <= own[1] <= 1.0 else 1.0  # a fraction, not points
-                line += f", {source}'s own {own[0]}: {scale * own[1]:.1f}" + (" (its fraction x100)" if scale != 1.0 else "")
-                if rescored is not None:
-                    line += f" (difference {rescored - scale * own[1]:+.1f} points)"
+                remarks = (["its fraction x100"] if scale != 1.0 else []) + ([f"difference {rescored - scale * own[1]:+.1f} points"] if rescored is not None else [])
+                line += f", {source}'s own {own[0]}: {scale * own[1]:.1f}" + (f" ({'; '.join(remarks)})" if remarks else "")
             blocks = entry.get("reasoning_blocks") or {}
             if blocks.get("responses"):
                 line += (
