@@ -157,6 +157,8 @@ def task_data(output: LmmsOutput, task: Task, members: list[tuple[str, TaskMap]]
     folder = Path(given) if given else (Path(dataset_dir) if dataset_dir else None)
     if folder is not None and not folder.is_dir():
         raise UserError(f"task {task.name}: data folder {folder} not found; give it with --data {task.name}=DIR")
+    if folder is None and task.config.data.hub_id is None:  # never build a dataset (the full VIUBench: minutes, gigabytes) to guess
+        raise UserError(f"task {task.name}: lmms-eval's results do not say which dataset it evaluated; give the folder you exported with --data {task.name}=DIR")
     if expected and folder is not None:
         found = dataset_identity(folder)["dataset_items_sha256"]
         if found != expected:
