@@ -282,3 +282,27 @@ def test_an_import_that_does_not_say_its_dataset_asks_for_it_instead_of_building
     done = viubench_cli("import", "lmms-eval", str(results_file), *data_args(evaluation), "--out", str(tmp_path / "runs"), cache=tmp_path / "cache")
     assert done.returncode == 2 and "--data viubench=DIR" in done.stderr
     assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").rglob("items.parquet"))  # nothing was built
+
+
+@needs_lmms
+@pytest.mark.parametrize("damage", ["empty samples", "results not a mapping", "samples a folder"])
+def test_damaged_lmms_eval_output_is_one_line(evaluation: Evaluation, tmp_path: Path, damage: str) -> None:
+    """What lmms-eval leaves after a crash, or an edited file, is one line (IndexError, AttributeError
+    and IsADirectoryError tracebacks before)."""
+    results_file = copy_output(evaluation, tmp_path / "out")
+    samples = sorted(results_file.parent.glob("*_samples_videomme.jsonl"))[0]
+    if damage == "empty samples":
+        samples.write_text("")
+    elif damage == "results not a mapping":
+        results = json.loads(results_file.read_text())
+        results["results"]["videomme"] = "x"
+        results_file.write_text(json.dumps(results))
+    else:
+        samples.unlink()
+        samples.mkdir()
+    done = viubench_cli("import", "lmms-eval", str(results_file), *data_args(evaluation), f"--data=viubench={evaluation.data['viubench']}", "--out", str(tmp_path / "runs"), cache=tmp_path / "cache")
+    assert "Traceback" not in done.stderr
+    assert done.returncode in (0, 2)
+    if done.returncode == 2:
+        assert done.stderr.count("viubench: error") == 1
+        assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").rglob("*.jsonl"))  # a refused import leaves nothing

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import json
+import shutil
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -89,6 +90,17 @@ def import_lmms(path: Path, out: Path, data: dict[str, str]) -> ImportOutcome:
         raise UserError(f"{output.results_file}: none of its tasks ({', '.join(output.samples)}) is one viubench has; see docs/lmms-eval.md")
     logged = {lmms_task: read_samples(output.samples[lmms_task]) for members in by_task.values() for lmms_task, _ in members}  # every file checked first
     run_dir = out / run_id(output)
+    fresh = not run_dir.exists()
+    try:
+        return _write_run(output, run_dir, by_task, logged, skipped, data)
+    except BaseException:
+        if fresh:  # a refused import leaves no folder behind
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+
+
+def _write_run(output: LmmsOutput, run_dir: Path, by_task: dict[str, list[tuple[str, TaskMap]]], logged: dict[str, list[dict[str, Any]]],
+               skipped: list[str], data: dict[str, str]) -> ImportOutcome:
     journals = run_dir / SAMPLES
     journals.mkdir(parents=True, exist_ok=True)
     outcome = ImportOutcome(run_dir, {}, skipped=skipped, model=model_label(output))
