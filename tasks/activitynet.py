@@ -20,6 +20,8 @@ from typing import Any, Callable, Iterator
 from viubench.errors import UserError, one_line
 from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, grounding_target, read_json, scored_duration, video_sample
 from viubench.task.prepare import Preparation
+from viubench.builtin_tasks._paper import downstream
+from viubench.task.facts import Presentation
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
 from viubench.video.ref import VideoRef
@@ -28,6 +30,8 @@ from viubench.video.synthetic import textured_video
 
 VIDEO_FOLDERS = ("videos", "")
 SPLITS = {"activitynet": "val_2", "activitynet-val1": "val_1"}  # task name -> annotation file (without .json)
+TITLES = {"activitynet": "ActivityNet Captions", "activitynet-val1": "ActivityNet Captions val_1"}
+PAPER = {"activitynet": downstream(10, 38.4, 43.0)}  # the paper reports val_2 only
 FIELDS = ("duration", "timestamps", "sentences")
 
 
@@ -146,7 +150,7 @@ def _fixture(split: str) -> Callable[[Path], Path]:
 
 def _task(name: str, split: str) -> Task:
     config = _config(name, split)
-    return Task(config, _loader(config), _fixture(split), prepare=_preparation(split))
+    return Task(config, _loader(config), _fixture(split), prepare=_preparation(split), presentation=Presentation(title=TITLES[name]), paper=PAPER.get(name))
 
 
 TASKS = [_task(name, split) for name, split in SPLITS.items()]

@@ -30,6 +30,8 @@ from typing import Any, Iterator
 from viubench.errors import UserError
 from viubench.task.loaders import data_folder, find_video, mcq_question, option_letters, read_json_list, video_sample
 from viubench.task.prepare import Preparation
+from viubench.builtin_tasks._paper import downstream
+from viubench.task.facts import Presentation
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
 from viubench.video.ref import VideoRef
@@ -165,4 +167,4 @@ def fixture(folder: Path) -> Path:
 
 fixture_archives = fixture  # no archive of AoTBench is documented: its archived form is the unpacked one
 
-TASKS = [Task(CONFIG, load, fixture, prepare=Preparation(archives=(), videos=videos, questions=questions))]
+TASKS = [Task(CONFIG, load, fixture, prepare=Preparation(archives=(), videos=videos, questions=questions), presentation=Presentation(title="AoTBench"), paper=downstream(3, 60.2, 61.7))]

@@ -26,6 +26,8 @@ from typing import Any, Iterator
 from viubench.errors import UserError
 from viubench.task.loaders import MCQ_PROMPT, data_folder, find_video, option_lines, read_json_list, video_sample
 from viubench.task.prepare import Archive, Preparation, split_bytes
+from viubench.builtin_tasks._paper import downstream
+from viubench.task.facts import Presentation
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
 from viubench.video.ref import VideoRef
@@ -149,4 +151,4 @@ def fixture_archives(folder: Path) -> Path:
     return folder
 
 
-TASKS = [Task(CONFIG, load, fixture, prepare=PREPARATION)]
+TASKS = [Task(CONFIG, load, fixture, prepare=PREPARATION, presentation=Presentation(title="CG-Bench"), paper=downstream(8, 41.7, 42.5))]

@@ -11,6 +11,8 @@ from typing import Iterator
 
 from viubench.errors import UserError
 from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, video_sample
+from viubench.builtin_tasks._paper import downstream
+from viubench.task.facts import Presentation
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
 from viubench.video.ref import VideoRef
@@ -81,4 +83,4 @@ def fixture(folder: Path) -> Path:
     return folder
 
 
-TASKS = [Task(CONFIG, load, fixture)]
+TASKS = [Task(CONFIG, load, fixture, presentation=Presentation(title="Charades-STA"), paper=downstream(11, 50.0, 51.1))]

@@ -16,6 +16,8 @@ import pyarrow.parquet as pq
 
 from viubench.errors import UserError
 from viubench.task.loaders import MCQ_PROMPT, data_folder, find_video, option_lines, parquet_rows, video_sample
+from viubench.builtin_tasks._paper import downstream
+from viubench.task.facts import Presentation
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
 from viubench.video.ref import VideoRef
@@ -80,4 +82,4 @@ def fixture(folder: Path) -> Path:
     return folder
 
 
-TASKS = [Task(CONFIG, load, fixture)]
+TASKS = [Task(CONFIG, load, fixture, presentation=Presentation(title="CVBench"), paper=downstream(16, 61.5, 63.8))]

@@ -34,6 +34,8 @@ import pyarrow.parquet as pq
 from viubench.errors import UserError
 from viubench.task.loaders import MCQ_PROMPT, data_folder, find_video, option_lines, parquet_rows, read_json_list, video_sample
 from viubench.task.prepare import Archive, Preparation, split_bytes
+from viubench.builtin_tasks._paper import downstream
+from viubench.task.facts import Presentation
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
 from viubench.video.ref import VideoRef
@@ -214,4 +216,4 @@ def fixture_archives(folder: Path) -> Path:
     return folder
 
 
-TASKS = [Task(CONFIG, load, fixture, prepare=PREPARATION)]
+TASKS = [Task(CONFIG, load, fixture, prepare=PREPARATION, presentation=Presentation(title="LongVideoBench"), paper=downstream(7, 60.0, 61.1))]

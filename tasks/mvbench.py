@@ -47,6 +47,8 @@ from viubench.errors import UserError
 from viubench.paths import inside
 from viubench.task.loaders import MCQ_PROMPT, data_folder, find_video, option_lines, read_json, video_sample
 from viubench.task.prepare import Archive, Preparation, prepare_command
+from viubench.builtin_tasks._paper import downstream
+from viubench.task.facts import Presentation
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
 from viubench.video.ref import VideoRef
@@ -418,4 +420,4 @@ def fixture_video_branch(folder: Path) -> Path:
     return folder
 
 
-TASKS = [Task(CONFIG, load, fixture, prepare=PREPARATION)]
+TASKS = [Task(CONFIG, load, fixture, prepare=PREPARATION, presentation=Presentation(title="MVBench"), paper=downstream(1, 67.6, 68.8))]

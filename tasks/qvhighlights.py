@@ -17,6 +17,8 @@ from typing import Any, Iterator
 from viubench.errors import UserError, one_line
 from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, grounding_target, scored_duration, video_sample
 from viubench.task.prepare import Archive, Preparation
+from viubench.builtin_tasks._paper import downstream
+from viubench.task.facts import Presentation
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
 from viubench.video.ref import VideoRef
@@ -138,4 +140,4 @@ def fixture(folder: Path) -> Path:
     return folder
 
 
-TASKS = [Task(CONFIG, load, fixture, prepare=PREPARATION)]
+TASKS = [Task(CONFIG, load, fixture, prepare=PREPARATION, presentation=Presentation(title="QVHighlights"), paper=downstream(9, 46.4, 61.1))]

@@ -22,6 +22,8 @@ from pydantic import BaseModel
 from viubench.errors import UserError
 from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, grounding_target, read_json, scored_duration, video_sample
 from viubench.task.prepare import Preparation
+from viubench.builtin_tasks._paper import downstream
+from viubench.task.facts import Presentation
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
 from viubench.video.ref import VideoRef
@@ -163,4 +165,4 @@ def fixture(folder: Path) -> Path:
     return folder
 
 
-TASKS = [Task(CONFIG, load, fixture, prepare=PREPARATION)]
+TASKS = [Task(CONFIG, load, fixture, prepare=PREPARATION, presentation=Presentation(title="TACoS"), paper=downstream(12, 25.9, 27.7))]

@@ -19,6 +19,8 @@ import pyarrow.parquet as pq
 from viubench.errors import UserError
 from viubench.task.loaders import MCQ_PROMPT, data_folder, find_video, option_lines, parquet_rows, video_sample
 from viubench.task.prepare import Archive, Preparation, pack_fixture
+from viubench.builtin_tasks._paper import downstream
+from viubench.task.facts import Presentation
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
 from viubench.video.ref import VideoRef
@@ -111,4 +113,4 @@ PREPARATION = Preparation(
     annotations=("videomme/*.parquet",),
     mirrors=("lmms-eval/Video-MME",),
 )
-TASKS = [Task(CONFIG, load, fixture, prepare=PREPARATION)]
+TASKS = [Task(CONFIG, load, fixture, prepare=PREPARATION, presentation=Presentation(title="Video-MME"), paper=downstream(5, 66.0, 66.7))]

@@ -29,6 +29,8 @@ import pyarrow.parquet as pq
 from viubench.errors import UserError
 from viubench.task.loaders import data_folder, find_video, mcq_question, option_letters, parquet_rows, video_sample
 from viubench.task.prepare import Archive, Preparation, pack_fixture
+from viubench.builtin_tasks._paper import downstream
+from viubench.task.facts import Presentation
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
 from viubench.video.ref import VideoRef
@@ -147,4 +149,4 @@ def fixture_archives(folder: Path) -> Path:
     return folder
 
 
-TASKS = [Task(CONFIG, load, fixture, prepare=PREPARATION)]
+TASKS = [Task(CONFIG, load, fixture, prepare=PREPARATION, presentation=Presentation(title="Video-TT"), paper=downstream(14, 43.0, 44.9))]

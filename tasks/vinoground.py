@@ -38,6 +38,8 @@ from typing import Any, Iterator
 from viubench.errors import UserError
 from viubench.task.loaders import data_folder, find_video, mcq_question, option_letters, read_json_list, video_sample
 from viubench.task.prepare import Archive, Preparation
+from viubench.builtin_tasks._paper import downstream
+from viubench.task.facts import Presentation
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
 from viubench.video.ref import VideoRef
@@ -248,5 +250,6 @@ TASKS = [
             archives=(Archive(f"{TEXT_VIDEOS}.zip"), Archive(f"{CONCAT_VIDEOS}.zip")), videos=videos, questions=questions,
             annotations=(TEXT_FILE, VIDEO_FILE, CATEGORIES),
         ),
+        presentation=Presentation(title="VinoGround"), paper=downstream(4, 45.0, 55.6),
     )
 ]

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from viubench.judge.protocol import JudgeCall, JudgeParseError
-from viubench.judge.vcrbench import VCRBenchJudge
+from viubench.builtin_tasks.vcrbench.judge import VCRBenchJudge
 from viubench.rundir.record import SampleRecord
 
 CASES = yaml.safe_load((Path(__file__).parent / "data" / "judge_cases.yaml").read_text())

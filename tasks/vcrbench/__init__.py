@@ -36,9 +36,11 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from viubench.errors import UserError, VideoError
-from viubench.judge.vcrbench import BOX_PASS, INTERVAL_PASS  # official eval.py: right above these IoUs
+from viubench.builtin_tasks.vcrbench.judge import BOX_PASS, INTERVAL_PASS, VCRBenchJudge  # official eval.py: right above these IoUs
 from viubench.task.loaders import data_folder, find_video, grounding_target, mcq_question, option_lines, read_json_list, seconds_text, video_sample
 from viubench.task.prepare import Archive, Preparation, pack_fixture
+from viubench.builtin_tasks._paper import downstream
+from viubench.task.facts import Presentation
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
 from viubench.video.ref import VideoRef
@@ -65,7 +67,7 @@ CONFIG = TaskConfig(
     prompt="{question}\n{instruction}",  # the published question; the instruction of its kind (INSTRUCTIONS)
     max_new_tokens=1024,  # room for the reasoning the step score reads
     subtasks=DIMENSIONS,
-    judge="vcr-bench",  # accuracy and the step score: viubench.judge.vcrbench (docs/judge.md)
+    judge="vcr-bench",  # accuracy and the step score: the protocol in judge.py beside this module (docs/judge.md)
 )
 VIDEOS = "v1/videos"  # video_path is relative to this folder
 ANNOTATIONS = f"{VIDEOS}/meta_info_video.json"
@@ -359,4 +361,4 @@ def fixture_archives(folder: Path) -> Path:
     return folder
 
 
-TASKS = [Task(CONFIG, load, fixture, prepare=PREPARATION)]
+TASKS = [Task(CONFIG, load, fixture, prepare=PREPARATION, presentation=Presentation(title="VCR-Bench"), paper=downstream(15, 7.4, 15.3), judge=VCRBenchJudge())]
