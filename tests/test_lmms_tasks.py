@@ -22,7 +22,7 @@ import yaml
 
 from lmms_files import sample_line, write_output
 from lmms_logged import TASKS, Document, logged_line, tempcompass_add_question
-from viubench.builtin_tasks import tempcompass
+from viubench.builtin_tasks._fixtures import tempcompass as tempcompass_fixtures
 from viubench.interop.lmms_import import import_lmms
 from viubench.interop.lmms_tasks import task_map
 from viubench.task.registry import TaskContext, all_tasks
@@ -99,7 +99,7 @@ def test_lmms_eval_logged_lines_find_their_samples(case: dict[str, Any], tmp_pat
 
 def test_tempcompass_questions_on_one_video_are_told_apart(tmp_path: Path) -> None:
     """TempCompass asks about four questions per video: the video alone would match none of them."""
-    data = tempcompass.fixture(tmp_path / "data")
+    data = tempcompass_fixtures.fixture(tmp_path / "data")
     tempcompass_add_question(data)
     on_one_video = [s for s in samples_of("tempcompass", data).values() if s.metadata["video_id"] == "1034419625"]
     mapping = task_map("tempcompass_multi_choice")
