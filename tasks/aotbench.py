@@ -31,6 +31,7 @@ from viubench.errors import UserError
 from viubench.task.loaders import data_folder, find_video, mcq_question, option_letters, read_json_list, video_sample
 from viubench.task.prepare import Preparation
 from viubench.builtin_tasks._paper import downstream
+from viubench.task.answers import published_letter
 from viubench.task.facts import Presentation
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
@@ -96,11 +97,14 @@ def _sample(root: Path, subtask: str, row: dict[str, Any]) -> Sample | Unreadabl
     if video is None:
         return UnreadableSample(id=ident, task=CONFIG.name, subtask=subtask, error=f"video {row['video_name']} not found under {root}")
     question = str(row["question"])
-    answer = str(row["ans"]).strip().strip("()").rstrip(".")[:1].upper()
+    letters = option_letters(question) or "ABCD"
+    answer = published_letter(row["ans"], letters)
+    if answer is None:
+        return UnreadableSample(id=ident, task=CONFIG.name, subtask=subtask, error=f"answer {row['ans']!r} is not one of the options {letters}")
     element = next(group for group, members in ELEMENTS.items() if subtask in members)
     return video_sample(
         CONFIG, ident, subtask, mcq_question(question), [VideoRef(path=str(video))], answer,
-        AnswerFormat(kind="choice", letters=option_letters(question) or "ABCD"), {"qa_idx": row["qa_idx"], "video_name": row["video_name"], "element": element},
+        AnswerFormat(kind="choice", letters=letters), {"qa_idx": row["qa_idx"], "video_name": row["video_name"], "element": element},
     )
 
 

@@ -1,7 +1,9 @@
 """Charades-STA (temporal grounding), test split: mIoU and R@0.3/0.5/0.7 of a single interval.
 
 Published layout: ``charades_sta_test.txt`` with lines ``VIDEO START END##sentence`` (seconds), and
-the Charades videos as ``Charades_v1_480/VIDEO.mp4``.
+the Charades videos as ``Charades_v1_480/VIDEO.mp4``. The annotations give no duration: a window past
+the decoded video is clamped to it, a reversed one turned round, and the sample says why
+(``target_adjusted``), as for the other grounding benchmarks.
 """
 
 from __future__ import annotations
@@ -10,15 +12,13 @@ from pathlib import Path
 from typing import Iterator
 
 from viubench.errors import UserError
-from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, video_sample
+from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, grounding_target, scored_duration, video_sample
 from viubench.builtin_tasks._paper import downstream
 from viubench.task.facts import Presentation
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
 from viubench.video.ref import VideoRef
 from viubench.task.spec import DataSource, TaskConfig
-from viubench.video.decode import probe
-from viubench.errors import VideoError
 from viubench.video.synthetic import textured_video
 
 CONFIG = TaskConfig(
@@ -59,15 +59,18 @@ def _sample(root: Path, number: int, line: str, durations: dict[str, float | Non
     if path is None:
         return UnreadableSample(id=ident, task=CONFIG.name, subtask="test", error=f"video {video_id} not found")
     if video_id not in durations:
-        try:
-            info = probe(path)
-            durations[video_id] = info.num_frames / info.average_fps
-        except VideoError:
-            durations[video_id] = None
+        durations[video_id] = scored_duration(None, path)  # the decoded length: the annotations give none
+    try:
+        truth = grounding_target([(start, end)], durations[video_id])
+    except ValueError as error:
+        return UnreadableSample(id=ident, task=CONFIG.name, subtask="test", error=f"annotation line {number + 1}: {error}")
+    metadata = {"video": video_id, "sentence": sentence.strip()}
+    if truth.adjusted:
+        metadata["target_adjusted"] = truth.adjusted
     prompt = CONFIG.prompt.format(question=sentence.strip())
     return video_sample(
-        CONFIG, ident, "test", prompt, [VideoRef(path=str(path))], f"{start:g}-{end:g}",
-        AnswerFormat(kind="interval", duration=durations[video_id] or end), {"video": video_id, "sentence": sentence.strip()},
+        CONFIG, ident, "test", prompt, [VideoRef(path=str(path))], truth.target,
+        AnswerFormat(kind="interval", duration=durations[video_id] or max(start, end)), metadata,
     )
 
 

@@ -36,6 +36,7 @@ from viubench.errors import UserError, one_line
 from viubench.task.loaders import data_folder, find_video, mcq_question, option_letters, option_lines, parquet_rows, video_sample
 from viubench.task.prepare import Archive, Preparation, pack_fixture
 from viubench.builtin_tasks._paper import downstream
+from viubench.task.answers import published_letter
 from viubench.task.facts import Presentation
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
@@ -164,8 +165,8 @@ def _sample(root: Path, row: dict[str, Any], ident: str) -> Sample | UnreadableS
     if isinstance(options, (list, tuple)) and len(options) and not option_letters(question):
         question = question + "\n" + option_lines([str(o) for o in options])[0]  # lmms-eval's optional options column
     letters = option_letters(question)
-    answer = str(row.get("answer") or "").strip().strip("()")[:1].upper()
-    if not letters or answer not in letters:
+    answer = published_letter(row.get("answer"), letters)
+    if answer is None:
         return UnreadableSample(id=ident, task=CONFIG.name, subtask=subtask, error=f"answer {row.get('answer')!r} is not one of the options in the question")
     video = _locate(root, str(row["video"]))
     if video is None:

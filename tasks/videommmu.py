@@ -36,6 +36,7 @@ from viubench.errors import UserError
 from viubench.task.loaders import MCQ_PROMPT, data_folder, find_video, option_lines, parquet_rows, video_sample
 from viubench.task.prepare import Archive, Preparation, pack_fixture
 from viubench.builtin_tasks._paper import downstream
+from viubench.task.answers import published_letter
 from viubench.task.facts import Presentation
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
@@ -122,8 +123,8 @@ def _sample(root: Path, row: dict[str, Any]) -> Sample | UnreadableSample:
     if len(row["options"]) > len(string.ascii_uppercase):
         return UnreadableSample(id=sample_id, task=CONFIG.name, subtask=track, error=f"{len(row['options'])} options: more than A-Z can letter")
     options, letters = option_lines([str(option) for option in row["options"]])
-    answer = str(row.get("answer") or "").strip().strip("()")[:1].upper()
-    if not answer or answer not in letters:
+    answer = published_letter(row.get("answer"), letters)
+    if answer is None:
         return UnreadableSample(id=sample_id, task=CONFIG.name, subtask=track, error=f"answer {row.get('answer')!r} is not one of its {len(letters)} options")
     video = _locate(root, ident)
     if video is None:

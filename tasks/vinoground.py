@@ -39,6 +39,7 @@ from viubench.errors import UserError
 from viubench.task.loaders import data_folder, find_video, mcq_question, option_letters, read_json_list, video_sample
 from viubench.task.prepare import Archive, Preparation
 from viubench.builtin_tasks._paper import downstream
+from viubench.task.answers import published_letter
 from viubench.task.facts import Presentation
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
@@ -148,9 +149,13 @@ def _sample(root: Path, kind: str, row: dict[str, Any], category: dict[str, Any]
     if video is None:
         return UnreadableSample(id=ident, task=CONFIG.name, subtask=subtask, error=f"video {name} not found under {root}")
     question = str(row["question"])
+    letters = option_letters(question)
+    answer = published_letter(row["GT"], letters)
+    if answer is None:
+        return UnreadableSample(id=ident, task=CONFIG.name, subtask=subtask, error=f"GT {row['GT']!r} is not one of the options {letters or '(none found)'}")
     return video_sample(
-        CONFIG, ident, subtask, mcq_question(question), [VideoRef(path=str(video))], str(row["GT"]).strip().upper()[:1],
-        AnswerFormat(kind="choice", letters=option_letters(question)),
+        CONFIG, ident, subtask, mcq_question(question), [VideoRef(path=str(video))], answer,
+        AnswerFormat(kind="choice", letters=letters),
         {"pair": _pair(row), "side": idx.rsplit("_", 1)[-1], "score": kind, "major": category["major"], "minor": category["minor"]},
     )
 

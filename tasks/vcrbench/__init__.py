@@ -40,6 +40,7 @@ from viubench.builtin_tasks.vcrbench.judge import BOX_PASS, INTERVAL_PASS, VCRBe
 from viubench.task.loaders import data_folder, find_video, grounding_target, mcq_question, option_lines, read_json_list, seconds_text, video_sample
 from viubench.task.prepare import Archive, Preparation, pack_fixture
 from viubench.builtin_tasks._paper import downstream
+from viubench.task.answers import published_letter
 from viubench.task.facts import Presentation
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
@@ -209,8 +210,8 @@ def _truth(row: dict[str, Any], kind: str, video: Path, sizes: dict[Path, tuple[
     numbers = published_numbers(answer) or []
     if kind == "choice":
         letters = "".join(filled_choices(row)) or "".join(inline_options(str(row["question"])).options)
-        letter = answer.strip("()").rstrip(".").upper()  # "D", also "(D)" or "D."
-        if len(letter) != 1 or letter not in letters:
+        letter = published_letter(answer, letters)  # "D", also "(D)", "D." or "d"
+        if letter is None:
             return f"answer {row.get('answer')!r} is not one of its options {letters or '(none)'}"
         return Truth(letter, AnswerFormat(kind="choice", letters=letters))
     if kind == "interval":
