@@ -13,13 +13,13 @@ from typing import Iterator
 
 from viubench.errors import UserError
 from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, grounding_target, scored_duration, video_sample
+from viubench.builtin_tasks._fixtures import writer
 from viubench.builtin_tasks._paper import downstream
 from viubench.task.facts import Presentation
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
 from viubench.video.ref import VideoRef
 from viubench.task.spec import DataSource, TaskConfig
-from viubench.video.synthetic import textured_video
 
 CONFIG = TaskConfig(
     name="charades-sta",
@@ -74,16 +74,4 @@ def _sample(root: Path, number: int, line: str, durations: dict[str, float | Non
     )
 
 
-def fixture(folder: Path) -> Path:
-    """Two videos and four queries in the published format."""
-    lines = []
-    for k, video_id in enumerate(["3MSZA", "AO8RW"]):
-        textured_video(folder / "Charades_v1_480" / f"{video_id}.mp4", count=120, width=160, height=96, seed=10 + k, fps=24)
-        lines.append(f"{video_id} {0.5 + k:.1f} {2.5 + k:.1f}##person turn a light on.")
-        lines.append(f"{video_id} 1.0 4.2##a person is putting a book on a shelf.")
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / ANNOTATIONS).write_text("\n".join(lines) + "\n")
-    return folder
-
-
-TASKS = [Task(CONFIG, load, fixture, presentation=Presentation(title="Charades-STA"), paper=downstream(11, 50.0, 51.1))]
+TASKS = [Task(CONFIG, load, writer("charades_sta"), presentation=Presentation(title="Charades-STA"), paper=downstream(11, 50.0, 51.1))]

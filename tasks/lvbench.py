@@ -29,12 +29,11 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any, Iterator
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from viubench.errors import UserError, one_line
 from viubench.task.loaders import data_folder, find_video, mcq_question, option_letters, option_lines, parquet_rows, video_sample
-from viubench.task.prepare import Archive, Preparation, pack_fixture
+from viubench.task.prepare import Archive, Preparation
+from viubench.builtin_tasks._fixtures import writer
 from viubench.builtin_tasks._paper import downstream
 from viubench.task.answers import published_letter
 from viubench.task.facts import Presentation
@@ -42,7 +41,6 @@ from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
 from viubench.video.ref import VideoRef
 from viubench.task.spec import DataSource, TaskConfig
-from viubench.video.synthetic import textured_video
 
 # The six categories as the official leaderboard names them, in its column order.
 CATEGORIES = {
@@ -191,58 +189,5 @@ PREPARATION = Preparation(
     mirrors=("lmms-eval/LVBench",),
 )
 
-# (key, uid, stem, options, answer, question_type): two videos, one question in two categories.
-FIXTURE_QA = [
-    ("abc123XYZ_", "101", "What is the girl holding when the bell rings?", ["a cup", "a book", "a kite", "a phone"], "C", ["entity recognition"]),
-    ("abc123XYZ_", "102", "What happens right after the car stops?", ["it rains", "a dog barks", "the door opens", "lights go out"], "B", ["event understanding", "temporal grounding"]),
-    ("Qm9vZGxlc3", "201", "Which sign is shown at the start of the match?", ["a red flag", "a scoreboard", "a banner", "a clock"], "D", ["key information retrieval"]),
-    ("Qm9vZGxlc3", "202", "Why does the crowd cheer?", ["a goal", "a fight", "a song", "a prize"], "A", ["reasoning"]),
-]
 
-
-def fixture_meta() -> list[dict[str, Any]]:
-    """The fixture's ``video_info.meta.jsonl`` objects, in the official schema."""
-    videos: dict[str, dict[str, Any]] = {}
-    for key, uid, stem, options, answer, kinds in FIXTURE_QA:
-        video = videos.setdefault(key, {
-            "key": key, "type": "cartoon" if not videos else "sport",
-            "video_info": {"duration_minutes": 62.5, "fps": 24.0, "resolution": {"width": 128, "height": 96}}, "qa": [],
-        })
-        lines = "\n".join(f"({'ABCD'[k]}) {option}" for k, option in enumerate(options))
-        video["qa"].append({"uid": uid, "question": f"{stem}\n{lines}", "answer": answer, "question_type": kinds, "time_reference": "00:00:01-00:00:02"})
-    return list(videos.values())
-
-
-def _fixture_videos(folder: Path) -> list[str]:
-    names = []
-    for seed, key in enumerate(dict.fromkeys(qa[0] for qa in FIXTURE_QA)):
-        textured_video(folder / "videos" / f"{key}.mp4", count=48, width=128, height=96, seed=80 + seed)
-        names.append(f"videos/{key}.mp4")
-    return names
-
-
-def fixture(folder: Path) -> Path:
-    """The official layout: ``video_info.meta.jsonl`` (2 videos, 4 questions, one in two categories)
-    and the downloaded ``videos/<key>.mp4``."""
-    _fixture_videos(folder)
-    (folder / META).write_text("".join(json.dumps(video) + "\n" for video in fixture_meta()))
-    return folder
-
-
-def fixture_archives(folder: Path) -> Path:
-    """lmms-eval's copy: ``data/train-00000-of-00001.parquet`` (one row per question) and each video in
-    its own ``video_chunks/videos_chunk_NNN.zip``."""
-    names = _fixture_videos(folder)
-    table = [
-        {**qa, "key": video["key"], "video_path": f"{video['key']}.mp4", "video_info": json.dumps(video["video_info"])}
-        for video in fixture_meta() for qa in video["qa"]
-    ]
-    (folder / "data").mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(table), folder / "data" / "train-00000-of-00001.parquet")
-    for number, name in enumerate(names, 1):
-        pack_fixture(folder, f"video_chunks/videos_chunk_{number:03d}.zip", [name])
-    (folder / "videos").rmdir()
-    return folder
-
-
-TASKS = [Task(CONFIG, load, fixture, prepare=PREPARATION, presentation=Presentation(title="LVBench"), paper=downstream(6, 41.5, 42.9))]
+TASKS = [Task(CONFIG, load, writer("lvbench"), prepare=PREPARATION, presentation=Presentation(title="LVBench"), paper=downstream(6, 41.5, 42.9))]

@@ -22,13 +22,13 @@ from pydantic import BaseModel
 from viubench.errors import UserError
 from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, grounding_target, read_json, scored_duration, video_sample
 from viubench.task.prepare import Preparation
+from viubench.builtin_tasks._fixtures import writer
 from viubench.builtin_tasks._paper import downstream
 from viubench.task.facts import Presentation
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
 from viubench.video.ref import VideoRef
 from viubench.task.spec import DataSource, TaskConfig
-from viubench.video.synthetic import textured_video
 
 CONFIG = TaskConfig(
     name="tacos",
@@ -150,19 +150,6 @@ def questions(root: Path) -> int:
 
 
 PREPARATION = Preparation(archives=(), videos=videos, questions=questions)  # videos are obtained separately
-FIXTURE_FPS = 29.4
-FIXTURE_ANNOTATIONS = {
-    "s30-d52.avi": {"num_frames": 294, "fps": FIXTURE_FPS, "timestamps": [[30, 120], [150, 280], [200, 320]],
-                    "sentences": ["He took out a cutting board.", "The person washes the carrot.", "She peels the carrot."]},
-}  # the third sentence ends past the video (frame 320 of 294): clamped
 
 
-def fixture(folder: Path) -> Path:
-    """One 10 s video and three sentences in the 2D-TAN format (timestamps in frames at 29.4 fps)."""
-    textured_video(folder / "videos" / "s30-d52-cam-002.avi", count=100, width=96, height=64, seed=40, fps=10)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / FRAMES_FILE).write_text(json.dumps(FIXTURE_ANNOTATIONS))
-    return folder
-
-
-TASKS = [Task(CONFIG, load, fixture, prepare=PREPARATION, presentation=Presentation(title="TACoS"), paper=downstream(12, 25.9, 27.7))]
+TASKS = [Task(CONFIG, load, writer("tacos"), prepare=PREPARATION, presentation=Presentation(title="TACoS"), paper=downstream(12, 25.9, 27.7))]

@@ -21,6 +21,7 @@ from viubench.errors import UserError
 from viubench.paths import cache_root, inside
 from viubench.pretext.prompts import SYSTEM_PROMPT
 from viubench.task.loaders import parquet_rows
+from viubench.builtin_tasks._fixtures import writer
 from viubench.builtin_tasks._paper import SOURCE
 from viubench.task.facts import PaperFacts, PaperFigure, Presentation
 from viubench.task.registry import Task, TaskContext
@@ -143,13 +144,6 @@ def load(context: TaskContext) -> Iterator[Sample | UnreadableSample]:
                 yield UnreadableSample(id=str(row.get("id")), task="viubench", subtask=str(row.get("subtype")), error=f"unreadable row: {error}")
 
 
-def fixture(folder: Path) -> Path:
-    """A small VIUBench (2 items per subtype) built from the sample clips: the real dataset layout."""
-    out = folder / "viubench"
-    build_dataset(viubench_mix(2), out, None, seed=0, workers=1)
-    return out
-
-
 # The paper's Table 1: the nine subtypes in its column order (with its short labels), then Overall.
 TABLE1_COLUMNS = {
     "counting_easy": "CE", "counting_hard": "CH", "grounding_channelswap": "Chan", "grounding_rotate180": "Rot", "grounding_zoomout": "ZoomOut",
@@ -172,4 +166,4 @@ PAPER = PaperFacts(
     column=0,
     figures=[PaperFigure(model=model, overall=values[-1], subtasks=dict(zip(TABLE1_COLUMNS, values[:-1]))) for model, values in TABLE1.items()],
 )
-TASKS = [Task(CONFIG, load, fixture, presentation=Presentation(title="VIUBench", columns=TABLE1_COLUMNS), paper=PAPER)]
+TASKS = [Task(CONFIG, load, writer("viubench"), presentation=Presentation(title="VIUBench", columns=TABLE1_COLUMNS), paper=PAPER)]
