@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from viubench.errors import UserError, one_line
-from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, grounding_target, read_json, scored_duration, video_sample
+from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, grounding_target, read_json, scored_duration, unreadable, video_sample
 from viubench.task.prepare import Preparation
 from viubench.builtin_tasks._fixtures import writer
 from viubench.builtin_tasks._paper import downstream
@@ -86,19 +86,19 @@ def _video_samples(config: TaskConfig, root: Path, key: str, entry: Any) -> Iter
         if len(timestamps) != len(sentences) or duration <= 0:
             raise ValueError("timestamps and sentences differ in length, or the duration is not positive")
     except (KeyError, TypeError, ValueError, IndexError) as error:
-        yield UnreadableSample(id=f"{key}_0", task=config.name, subtask=split, error=f"unreadable annotation of {key}: {one_line(error, 100)}")
+        yield unreadable(config, f"{key}_0", split, f"unreadable annotation of {key}: {one_line(error, 100)}")
         return
     path = locate_video(root, key)
     scored = scored_duration(duration, path) if path is not None else None
     for index, (window, sentence) in enumerate(zip(timestamps, sentences)):
         ident = f"{key}_{index}"
         if path is None:
-            yield UnreadableSample(id=ident, task=config.name, subtask=split, error=f"video {key} not found (with or without the v_ prefix, in videos/ or the data folder)")
+            yield unreadable(config, ident, split, f"video {key} not found (with or without the v_ prefix, in videos/ or the data folder)")
             continue
         try:
             truth = grounding_target([window], scored)
         except ValueError as error:
-            yield UnreadableSample(id=ident, task=config.name, subtask=split, error=f"timestamp {index} of {key}: {one_line(error, 100)}")
+            yield unreadable(config, ident, split, f"timestamp {index} of {key}: {one_line(error, 100)}")
             continue
         metadata: dict[str, Any] = {"video": key, "sentence": sentence}
         if truth.adjusted:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from viubench.errors import UserError
-from viubench.task.loaders import data_folder, find_video, mcq_question, option_letters, read_json_list, video_sample
+from viubench.task.loaders import data_folder, find_video, mcq_question, option_letters, read_json_list, unreadable, video_sample
 from viubench.task.prepare import Preparation
 from viubench.builtin_tasks._fixtures import writer
 from viubench.builtin_tasks._paper import downstream
@@ -94,12 +94,12 @@ def _sample(root: Path, subtask: str, row: dict[str, Any]) -> Sample | Unreadabl
     ident = f"{subtask}-{row['qa_idx']}"
     video = find_file(root, str(row["video_name"]))
     if video is None:
-        return UnreadableSample(id=ident, task=CONFIG.name, subtask=subtask, error=f"video {row['video_name']} not found under {root}")
+        return unreadable(CONFIG, ident, subtask, f"video {row['video_name']} not found under {root}")
     question = str(row["question"])
     letters = option_letters(question) or "ABCD"
     answer = published_letter(row["ans"], letters)
     if answer is None:
-        return UnreadableSample(id=ident, task=CONFIG.name, subtask=subtask, error=f"answer {row['ans']!r} is not one of the options {letters}")
+        return unreadable(CONFIG, ident, subtask, f"answer {row['ans']!r} is not one of the options {letters}")
     element = next(group for group, members in ELEMENTS.items() if subtask in members)
     return video_sample(
         CONFIG, ident, subtask, mcq_question(question), [VideoRef(path=str(video))], answer,

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Iterator
 
 from viubench.errors import UserError
-from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, grounding_target, scored_duration, video_sample
+from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, grounding_target, scored_duration, unreadable, video_sample
 from viubench.builtin_tasks._fixtures import writer
 from viubench.builtin_tasks._paper import downstream
 from viubench.task.facts import Presentation
@@ -54,16 +54,16 @@ def _sample(root: Path, number: int, line: str, durations: dict[str, float | Non
     try:
         video_id, start, end = fields[0], float(fields[1]), float(fields[2])
     except (IndexError, ValueError):
-        return UnreadableSample(id=ident, task=CONFIG.name, subtask="test", error=f"unreadable annotation line {number + 1}: {line[:80]!r}")
+        return unreadable(CONFIG, ident, "test", f"unreadable annotation line {number + 1}: {line[:80]!r}")
     path = find_video(root, video_id, ("Charades_v1_480", "videos", ""))
     if path is None:
-        return UnreadableSample(id=ident, task=CONFIG.name, subtask="test", error=f"video {video_id} not found")
+        return unreadable(CONFIG, ident, "test", f"video {video_id} not found")
     if video_id not in durations:
         durations[video_id] = scored_duration(None, path)  # the decoded length: the annotations give none
     try:
         truth = grounding_target([(start, end)], durations[video_id])
     except ValueError as error:
-        return UnreadableSample(id=ident, task=CONFIG.name, subtask="test", error=f"annotation line {number + 1}: {error}")
+        return unreadable(CONFIG, ident, "test", f"annotation line {number + 1}: {error}")
     metadata = {"video": video_id, "sentence": sentence.strip()}
     if truth.adjusted:
         metadata["target_adjusted"] = truth.adjusted

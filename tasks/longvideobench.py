@@ -26,8 +26,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 
-from viubench.errors import UserError
-from viubench.task.loaders import MCQ_PROMPT, data_folder, find_video, option_lines, parquet_rows, read_json_list, video_sample
+from viubench.task.loaders import MCQ_PROMPT, data_folder, find_files, find_video, option_lines, parquet_rows, read_json_list, unreadable, video_sample
 from viubench.task.prepare import Archive, Preparation
 from viubench.builtin_tasks._fixtures import writer
 from viubench.builtin_tasks._paper import downstream
@@ -63,10 +62,6 @@ ABSENT = "N/A"
 VIDEO_FOLDERS = ("videos", "")
 
 
-def parquet_files(root: Path) -> list[Path]:
-    return sorted(root.glob("validation-*.parquet")) or sorted(root.glob("*/validation-*.parquet"))
-
-
 def parquet_candidates(row: dict[str, Any]) -> list[str]:
     """``option0`` ... ``option4`` up to the first absent one (``"N/A"`` or missing)."""
     options = []
@@ -80,12 +75,10 @@ def parquet_candidates(row: dict[str, Any]) -> list[str]:
 
 def rows(root: Path) -> Iterator[dict[str, Any]]:
     """The validation questions, each with ``candidates``: from ``lvb_val.json``, else the parquet split."""
-    if (root / ANNOTATIONS).is_file():
-        yield from read_json_list(root / ANNOTATIONS, CONFIG.name, FIELDS)
+    files = find_files(root, [ANNOTATIONS, "validation-*.parquet", "*/validation-*.parquet"], CONFIG.name, "nor validation-*.parquet: download them from longvideobench/LongVideoBench")
+    if files[0].name == ANNOTATIONS:
+        yield from read_json_list(files[0], CONFIG.name, FIELDS)
         return
-    files = parquet_files(root)
-    if not files:
-        raise UserError(f"longvideobench: no {ANNOTATIONS} or validation-*.parquet in {root} (download them from longvideobench/LongVideoBench)")
     for path in files:
         for row in parquet_rows(path, CONFIG.name, PARQUET_COLUMNS, PARQUET_OPTIONAL):
             yield {**row, "candidates": parquet_candidates(row)}
@@ -122,10 +115,10 @@ def _sample(root: Path, row: dict[str, Any], ident: str) -> Sample | UnreadableS
     candidates = [str(c) for c in row.get("candidates") or []]
     letter = answer_letter(candidates, row.get("correct_choice"))
     if len(candidates) < 2 or letter is None:
-        return UnreadableSample(id=ident, task=CONFIG.name, subtask=subtask, error=f"correct_choice {row.get('correct_choice')!r} is not one of its {len(candidates)} options")
+        return unreadable(CONFIG, ident, subtask, f"correct_choice {row.get('correct_choice')!r} is not one of its {len(candidates)} options")
     video = find_video(root, str(row["video_path"]), VIDEO_FOLDERS)
     if video is None:
-        return UnreadableSample(id=ident, task=CONFIG.name, subtask=subtask, error=f"video {row['video_path']} not found under {root}/videos")
+        return unreadable(CONFIG, ident, subtask, f"video {row['video_path']} not found under {root}/videos")
     options, letters = option_lines(candidates)
     prompt = CONFIG.prompt.format(question=str(row["question"]).strip(), options=options)
     metadata = {"video_id": row.get("video_id"), "duration_group": row.get("duration_group"), "question_category": row.get("question_category")}

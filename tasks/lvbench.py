@@ -24,14 +24,13 @@ and in each of its categories.
 from __future__ import annotations
 
 import ast
-import json
 from itertools import combinations
 from pathlib import Path
 from typing import Any, Iterator
 
 
-from viubench.errors import UserError, one_line
-from viubench.task.loaders import data_folder, find_video, mcq_question, option_letters, option_lines, parquet_rows, video_sample
+from viubench.errors import UserError
+from viubench.task.loaders import data_folder, find_files, find_video, mcq_question, option_letters, option_lines, parquet_rows, read_jsonl, unreadable, video_sample
 from viubench.task.prepare import Archive, Preparation
 from viubench.builtin_tasks._fixtures import writer
 from viubench.builtin_tasks._paper import downstream
@@ -73,46 +72,24 @@ PARQUET_COLUMNS = ["question", "answer", "video_path"]
 PARQUET_OPTIONAL = ("uid", "question_type", "options", "key")
 
 
-def meta_file(root: Path) -> Path | None:
-    return next(iter(sorted(root.glob(META)) or sorted(root.glob(f"*/{META}"))), None)
-
-
-def parquet_files(root: Path) -> list[Path]:
-    return sorted(root.glob("data/*.parquet")) or sorted(root.glob("*.parquet"))
-
-
 def read_meta(path: Path) -> list[dict[str, Any]]:
     """The videos of ``video_info.meta.jsonl``: one JSON object per line, each with ``key`` and ``qa``."""
-    videos = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise UserError(f"lvbench: {path} is not readable ({one_line(error, 120)})") from None
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            video = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise UserError(f"lvbench: {path} line {number} is not JSON ({one_line(error, 80)})") from None
-        if not isinstance(video, dict) or "key" not in video or not isinstance(video.get("qa"), list):
-            raise UserError(f"lvbench: {path} line {number} has no key and qa list: it is not the file this task reads")
-        videos.append(video)
+    videos = read_jsonl(path, CONFIG.name)
+    for number, video in enumerate(videos, 1):
+        if "key" not in video or not isinstance(video.get("qa"), list):
+            raise UserError(f"lvbench: {path} question {number} has no key and qa list: it is not the file this task reads")
     return videos
 
 
 def rows(root: Path) -> Iterator[dict[str, Any]]:
     """One row per question, from the official jsonl (preferred) or lmms-eval's parquet:
     ``{uid, question, answer, question_type, video}`` with ``video`` the name to look for."""
-    meta = meta_file(root)
-    if meta is not None:
-        for video in read_meta(meta):
+    files = find_files(root, [META, f"*/{META}", "data/*.parquet", "*.parquet"], CONFIG.name, "official LVBench, or data/*.parquet: lmms-eval's copy")
+    if files[0].name == META:
+        for video in read_meta(files[0]):
             for qa in video["qa"]:
                 yield {**(qa if isinstance(qa, dict) else {}), "video": f"{video['key']}.mp4"}
         return
-    files = parquet_files(root)
-    if not files:
-        raise UserError(f"lvbench: no {META} (official LVBench) or data/*.parquet (lmms-eval's copy) in {root}")
     for path in files:
         for row in parquet_rows(path, CONFIG.name, PARQUET_COLUMNS, PARQUET_OPTIONAL):
             yield {**row, "video": str(row.get("video_path") or f"{row.get('key')}.mp4")}
@@ -165,10 +142,10 @@ def _sample(root: Path, row: dict[str, Any], ident: str) -> Sample | UnreadableS
     letters = option_letters(question)
     answer = published_letter(row.get("answer"), letters)
     if answer is None:
-        return UnreadableSample(id=ident, task=CONFIG.name, subtask=subtask, error=f"answer {row.get('answer')!r} is not one of the options in the question")
+        return unreadable(CONFIG, ident, subtask, f"answer {row.get('answer')!r} is not one of the options in the question")
     video = _locate(root, str(row["video"]))
     if video is None:
-        return UnreadableSample(id=ident, task=CONFIG.name, subtask=subtask, error=f"video {row['video']} not found under {root}/videos")
+        return unreadable(CONFIG, ident, subtask, f"video {row['video']} not found under {root}/videos")
     metadata = {"video": str(row["video"]), "question_type": categories(row.get("question_type")), "time_reference": str(row.get("time_reference") or "")}
     return video_sample(CONFIG, ident, subtask, mcq_question(question), [VideoRef(path=str(video))], answer, AnswerFormat(kind="choice", letters=letters), metadata)
 

@@ -41,7 +41,7 @@ from typing import Any, Iterator, Literal
 
 from viubench.errors import UserError
 from viubench.paths import inside
-from viubench.task.loaders import MCQ_PROMPT, data_folder, find_video, option_lines, read_json, video_sample
+from viubench.task.loaders import MCQ_PROMPT, data_folder, find_video, option_lines, read_json, unreadable, video_sample
 from viubench.task.prepare import Archive, Preparation, prepare_command
 from viubench.builtin_tasks._fixtures import writer
 from viubench.builtin_tasks._paper import downstream
@@ -198,30 +198,30 @@ def _bounds(item: dict[str, Any]) -> tuple[float, float] | str:
 def _sample(root: Path, branch: Branch, task: str, number: int, item: Any) -> Sample | UnreadableSample:
     ident = f"{task}-{number}"
 
-    def unreadable(error: str) -> UnreadableSample:
-        return UnreadableSample(id=ident, task=CONFIG.name, subtask=task, error=error)
+    def fail(error: str) -> UnreadableSample:
+        return unreadable(CONFIG, ident, task, error)
 
     if not isinstance(item, dict):
-        return unreadable(f"json/{task}.json[{number}] is not an object")
+        return fail(f"json/{task}.json[{number}] is not an object")
     missing = [key for key in ("video", "question", "candidates", "answer") if key not in item]
     if missing:
-        return unreadable(f"json/{task}.json[{number}] has no {', '.join(missing)}")
+        return fail(f"json/{task}.json[{number}] has no {', '.join(missing)}")
     candidates, answer, name = item["candidates"], item["answer"], item["video"]
     if not isinstance(candidates, list) or not 2 <= len(candidates) <= 10 or not all(isinstance(c, str) for c in candidates):
-        return unreadable(f"json/{task}.json[{number}]: candidates must be a list of 2-10 texts")
+        return fail(f"json/{task}.json[{number}]: candidates must be a list of 2-10 texts")
     letter = answer_letter(candidates, str(answer))
     if letter is None:
-        return unreadable(f"json/{task}.json[{number}]: the answer {str(answer)[:60]!r} is none of its candidates")
+        return fail(f"json/{task}.json[{number}]: the answer {str(answer)[:60]!r} is none of its candidates")
     source = SOURCES[task]
     ref = locate(root, str(name), source, branch)
     if ref is None:
         folder = _folders(source, branch)[0]
-        return unreadable(f"{folder}/{name} not found in the data folder" + (f"; {source.hint}" if source.hint else ""))
+        return fail(f"{folder}/{name} not found in the data folder" + (f"; {source.hint}" if source.hint else ""))
     metadata: dict[str, Any] = {"video": str(name), "branch": branch, "answer_text": str(answer)}
     if branch == "main" and source.bounded:
         bounds = _bounds(item)
         if isinstance(bounds, str):
-            return unreadable(f"json/{task}.json[{number}]: {bounds}")
+            return fail(f"json/{task}.json[{number}]: {bounds}")
         ref = ref.model_copy(update={"start": bounds[0], "end": bounds[1]})
         metadata |= {"start": bounds[0], "end": bounds[1]}
     options, letters = option_lines(candidates)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from viubench.errors import UserError, one_line
-from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, grounding_target, scored_duration, video_sample
+from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, grounding_target, scored_duration, unreadable, video_sample
 from viubench.task.prepare import Archive, Preparation
 from viubench.builtin_tasks._fixtures import writer
 from viubench.builtin_tasks._paper import downstream
@@ -63,7 +63,7 @@ def load(context: TaskContext) -> Iterator[Sample | UnreadableSample]:
     durations: dict[str, float | None] = {}
     for number, row in _rows(root):
         if isinstance(row, str):
-            yield UnreadableSample(id=f"line_{number + 1}", task=CONFIG.name, subtask="val", error=row)
+            yield unreadable(CONFIG, f"line_{number + 1}", "val", row)
         else:
             yield _sample(root, number, row, durations)
 
@@ -75,16 +75,16 @@ def _sample(root: Path, number: int, row: dict[str, Any], durations: dict[str, f
         windows = [(float(start), float(end)) for start, end in row["relevant_windows"]]
         annotated = float(row["duration"]) if row.get("duration") is not None else None
     except (KeyError, TypeError, ValueError):
-        return UnreadableSample(id=ident, task=CONFIG.name, subtask="val", error=f"annotation line {number + 1} lacks vid, query or relevant_windows")
+        return unreadable(CONFIG, ident, "val", f"annotation line {number + 1} lacks vid, query or relevant_windows")
     path = find_video(root, vid, VIDEO_FOLDERS)
     if path is None:
-        return UnreadableSample(id=ident, task=CONFIG.name, subtask="val", error=f"video {vid} not found")
+        return unreadable(CONFIG, ident, "val", f"video {vid} not found")
     if vid not in durations:
         durations[vid] = scored_duration(annotated, path)
     try:
         truth = grounding_target(windows, durations[vid])
     except ValueError as error:
-        return UnreadableSample(id=ident, task=CONFIG.name, subtask="val", error=f"query {ident}: {error}")
+        return unreadable(CONFIG, ident, "val", f"query {ident}: {error}")
     metadata: dict[str, Any] = {"video": vid, "qid": row.get("qid"), "query": query, "windows": len(windows)}
     if truth.adjusted:
         metadata["target_adjusted"] = truth.adjusted

@@ -20,7 +20,7 @@ from typing import Any, Iterator
 from pydantic import BaseModel
 
 from viubench.errors import UserError
-from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, grounding_target, read_json, scored_duration, video_sample
+from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, grounding_target, read_json, scored_duration, unreadable, video_sample
 from viubench.task.prepare import Preparation
 from viubench.builtin_tasks._fixtures import writer
 from viubench.builtin_tasks._paper import downstream
@@ -114,7 +114,7 @@ def load(context: TaskContext) -> Iterator[Sample | UnreadableSample]:
     for query in queries(root):
         if isinstance(query, str):
             ident, _, error = query.partition(": ")
-            yield UnreadableSample(id=ident, task=CONFIG.name, subtask="test", error=error)
+            yield unreadable(CONFIG, ident, "test", error)
         else:
             yield _sample(root, query, durations)
 
@@ -122,13 +122,13 @@ def load(context: TaskContext) -> Iterator[Sample | UnreadableSample]:
 def _sample(root: Path, query: Query, durations: dict[str, float | None]) -> Sample | UnreadableSample:
     path = find_video(root, query.video, VIDEO_FOLDERS)
     if path is None:
-        return UnreadableSample(id=query.ident, task=CONFIG.name, subtask="test", error=f"video {query.video} not found")
+        return unreadable(CONFIG, query.ident, "test", f"video {query.video} not found")
     if query.video not in durations:
         durations[query.video] = scored_duration(query.duration, path)
     try:
         truth = grounding_target(query.windows, durations[query.video])
     except ValueError as error:
-        return UnreadableSample(id=query.ident, task=CONFIG.name, subtask="test", error=f"query {query.ident}: {error}")
+        return unreadable(CONFIG, query.ident, "test", f"query {query.ident}: {error}")
     metadata: dict[str, Any] = {"video": query.video, "sentence": query.sentence}
     if truth.adjusted:
         metadata["target_adjusted"] = truth.adjusted

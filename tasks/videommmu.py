@@ -31,7 +31,7 @@ from typing import Any, Iterator
 
 
 from viubench.errors import UserError
-from viubench.task.loaders import MCQ_PROMPT, data_folder, find_video, option_lines, parquet_rows, video_sample
+from viubench.task.loaders import MCQ_PROMPT, data_folder, find_video, option_lines, parquet_rows, unreadable, video_sample
 from viubench.task.prepare import Archive, Preparation
 from viubench.builtin_tasks._fixtures import writer
 from viubench.builtin_tasks._paper import downstream
@@ -119,14 +119,14 @@ def _sample(root: Path, row: dict[str, Any]) -> Sample | UnreadableSample:
     track, ident = row["track"], str(row["id"])
     sample_id = f"{track}-{ident}"
     if len(row["options"]) > len(string.ascii_uppercase):
-        return UnreadableSample(id=sample_id, task=CONFIG.name, subtask=track, error=f"{len(row['options'])} options: more than A-Z can letter")
+        return unreadable(CONFIG, sample_id, track, f"{len(row['options'])} options: more than A-Z can letter")
     options, letters = option_lines([str(option) for option in row["options"]])
     answer = published_letter(row.get("answer"), letters)
     if answer is None:
-        return UnreadableSample(id=sample_id, task=CONFIG.name, subtask=track, error=f"answer {row.get('answer')!r} is not one of its {len(letters)} options")
+        return unreadable(CONFIG, sample_id, track, f"answer {row.get('answer')!r} is not one of its {len(letters)} options")
     video = _locate(root, ident)
     if video is None:
-        return UnreadableSample(id=sample_id, task=CONFIG.name, subtask=track, error=f"video {ident}.mp4 not found under {root}/{discipline(ident) or '<Discipline>'}")
+        return unreadable(CONFIG, sample_id, track, f"video {ident}.mp4 not found under {root}/{discipline(ident) or '<Discipline>'}")
     prompt = CONFIG.prompt.format(question=str(row.get("question") or "").strip(), options=options)
     metadata = {"id": ident, "subject": subject(ident), "question_type": row.get("question_type")}
     return video_sample(CONFIG, sample_id, track, prompt, [VideoRef(path=str(video))], answer, AnswerFormat(kind="choice", letters=letters), metadata)

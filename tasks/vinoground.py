@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from viubench.errors import UserError
-from viubench.task.loaders import data_folder, find_video, mcq_question, option_letters, read_json_list, video_sample
+from viubench.task.loaders import data_folder, find_video, mcq_question, option_letters, read_json_list, unreadable, video_sample
 from viubench.task.prepare import Archive, Preparation
 from viubench.builtin_tasks._fixtures import writer
 from viubench.builtin_tasks._paper import downstream
@@ -144,12 +144,12 @@ def _sample(root: Path, kind: str, row: dict[str, Any], category: dict[str, Any]
     folder = TEXT_VIDEOS if kind == "text" else CONCAT_VIDEOS
     video = find_video(root, name, ("",)) or find_video(root, Path(name).name, (folder,))
     if video is None:
-        return UnreadableSample(id=ident, task=CONFIG.name, subtask=subtask, error=f"video {name} not found under {root}")
+        return unreadable(CONFIG, ident, subtask, f"video {name} not found under {root}")
     question = str(row["question"])
     letters = option_letters(question)
     answer = published_letter(row["GT"], letters)
     if answer is None:
-        return UnreadableSample(id=ident, task=CONFIG.name, subtask=subtask, error=f"GT {row['GT']!r} is not one of the options {letters or '(none found)'}")
+        return unreadable(CONFIG, ident, subtask, f"GT {row['GT']!r} is not one of the options {letters or '(none found)'}")
     return video_sample(
         CONFIG, ident, subtask, mcq_question(question), [VideoRef(path=str(video))], answer,
         AnswerFormat(kind="choice", letters=letters),

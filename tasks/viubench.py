@@ -20,7 +20,7 @@ from viubench.dataset.store import FORMAT_VERSION, ITEMS_FILE, MANIFEST_FILE
 from viubench.errors import UserError
 from viubench.paths import cache_root, inside
 from viubench.pretext.prompts import SYSTEM_PROMPT
-from viubench.task.loaders import parquet_rows
+from viubench.task.loaders import parquet_rows, unreadable
 from viubench.builtin_tasks._fixtures import writer
 from viubench.builtin_tasks._paper import SOURCE
 from viubench.task.facts import PaperFacts, PaperFigure, Presentation
@@ -141,7 +141,7 @@ def load(context: TaskContext) -> Iterator[Sample | UnreadableSample]:
             try:
                 yield to_sample(row, root, dataset_hash)
             except (ValueError, KeyError, TypeError) as error:
-                yield UnreadableSample(id=str(row.get("id")), task="viubench", subtask=str(row.get("subtype")), error=f"unreadable row: {error}")
+                yield unreadable(CONFIG, str(row.get("id")), str(row.get("subtype")), f"unreadable row: {error}")
 
 
 # The paper's Table 1: the nine subtypes in its column order (with its short labels), then Overall.

@@ -37,7 +37,7 @@ from typing import Any, Iterator
 
 from viubench.errors import UserError, VideoError
 from viubench.builtin_tasks.vcrbench.judge import BOX_PASS, INTERVAL_PASS, VCRBenchJudge  # official eval.py: right above these IoUs
-from viubench.task.loaders import data_folder, find_video, grounding_target, mcq_question, option_lines, read_json_list, seconds_text, video_sample
+from viubench.task.loaders import data_folder, find_video, grounding_target, mcq_question, option_lines, read_json_list, seconds_text, unreadable, video_sample
 from viubench.task.prepare import Archive, Preparation
 from viubench.builtin_tasks._fixtures import writer
 from viubench.builtin_tasks._paper import downstream
@@ -247,10 +247,10 @@ def _sample(root: Path, row: dict[str, Any], ident: str, sizes: dict[Path, tuple
     video_path = str(row.get("video_path") or "")
     video = find_video(root / VIDEOS, video_path, ("",)) if video_path else None
     if video is None:
-        return UnreadableSample(id=ident, task=CONFIG.name, subtask=subtask, error=f"video {video_path!r} not found under {root / VIDEOS}")
+        return unreadable(CONFIG, ident, subtask, f"video {video_path!r} not found under {root / VIDEOS}")
     truth = _truth(row, kind, video, sizes)
     if isinstance(truth, str):
-        return UnreadableSample(id=ident, task=CONFIG.name, subtask=subtask, error=truth)
+        return unreadable(CONFIG, ident, subtask, truth)
     question = str(row["question"])
     choices = filled_choices(row)
     reasoning = row.get("reasoning")

@@ -5,7 +5,6 @@ video(s) and subtask, and where the videos are. :func:`table_task_parts` turns i
 
 from __future__ import annotations
 
-import json
 import string
 from pathlib import Path
 from typing import Any, Callable, Iterator, Literal
@@ -13,9 +12,10 @@ from typing import Any, Callable, Iterator, Literal
 from pydantic import Field
 
 from viubench.config import StrictModel
-from viubench.errors import UserError, one_line
 from viubench.task.answers import published_letter
-from viubench.task.loaders import data_folder, find_video, mcq_question, option_letters, option_lines, parquet_rows, read_json_list, video_sample
+from viubench.task.loaders import (
+    data_folder, find_files, find_video, mcq_question, option_letters, option_lines, parquet_rows, read_json_list, read_jsonl, unreadable, video_sample,
+)
 from viubench.task.registry import TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
 from viubench.task.spec import TaskConfig
@@ -23,36 +23,6 @@ from viubench.video.ref import VideoRef
 
 Row = dict[str, Any]
 TargetHook = Callable[[Row, str], "str | None"]  # (row, option letters) -> the target letter, None: not one of them
-
-
-def find_files(root: Path, patterns: list[str], task: str, explain: str) -> list[Path]:
-    """The files of the first glob of ``patterns`` (relative to ``root``) that matches any; none at all
-    is one line naming the first pattern and ``explain`` (what the files are)."""
-    for pattern in patterns:
-        files = sorted(path for path in root.glob(pattern) if path.is_file())
-        if files:
-            return files
-    raise UserError(f"{task}: no {patterns[0]} in {root} ({explain})")
-
-
-def read_jsonl(path: Path, task: str) -> list[Row]:
-    """A published JSON-lines file: one object a line (blank lines skipped); anything else is one line."""
-    rows = []
-    try:
-        with open(path, encoding="utf-8") as handle:
-            for number, line in enumerate(handle, 1):
-                if line.strip():
-                    rows.append(json.loads(line))
-                    if not isinstance(rows[-1], dict):
-                        raise UserError(f"{task}: {path}: line {number} is not a JSON object")
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise UserError(f"{task}: {path} is not readable JSON lines ({one_line(error, 120)})") from None
-    return rows
-
-
-def unreadable(config: TaskConfig, ident: str, subtask: str, error: str) -> UnreadableSample:
-    """A row that cannot become a sample of ``config``'s task, with the reason (journaled as its error)."""
-    return UnreadableSample(id=ident, task=config.name, subtask=subtask, error=error)
 
 
 class TableSource(StrictModel):
