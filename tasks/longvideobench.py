@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 
-from viubench.task.loaders import MCQ_PROMPT, data_folder, find_files, find_video, option_lines, parquet_rows, read_json_list, unreadable, video_sample
+from viubench.task.loaders import MCQ_PROMPT, data_folder, find_files, find_video, option_lines, parquet_rows, question_counter, read_json_list, unreadable, video_sample
 from viubench.task.prepare import Archive, Preparation
 from viubench.builtin_tasks._fixtures import writer
 from viubench.builtin_tasks._paper import downstream
@@ -129,14 +129,11 @@ def videos(root: Path) -> list[str]:
     return list(dict.fromkeys(f"videos/{row['video_path']}" for row in rows(root)))
 
 
-def questions(root: Path) -> int:
-    return sum(1 for _ in rows(root))
-
 
 PREPARATION = Preparation(
     archives=(Archive("videos.tar.part.*", kind="tar-parts", into="videos", strip="videos/"),),
     videos=videos,
-    questions=questions,
+    questions=question_counter(rows),
     annotations=(ANNOTATIONS, "validation-*.parquet", "*/validation-*.parquet"),
 )
 

@@ -30,7 +30,7 @@ from typing import Any, Iterator
 
 
 from viubench.errors import UserError
-from viubench.task.loaders import data_folder, find_files, find_video, mcq_question, option_letters, option_lines, parquet_rows, read_jsonl, unreadable, video_sample
+from viubench.task.loaders import data_folder, find_files, find_video, mcq_question, option_letters, option_lines, parquet_rows, question_counter, read_jsonl, unreadable, video_sample
 from viubench.task.prepare import Archive, Preparation
 from viubench.builtin_tasks._fixtures import writer
 from viubench.builtin_tasks._paper import downstream
@@ -154,14 +154,11 @@ def videos(root: Path) -> list[str]:
     return list(dict.fromkeys(f"videos/{Path(str(row['video'])).name}" for row in rows(root)))
 
 
-def questions(root: Path) -> int:
-    return sum(1 for _ in rows(root))
-
 
 PREPARATION = Preparation(
     archives=(Archive(CHUNKS, kind="zip", into="videos", strip="videos/"),),
     videos=videos,
-    questions=questions,
+    questions=question_counter(rows),
     annotations=(META, "data/*.parquet"),
     mirrors=("lmms-eval/LVBench",),
 )

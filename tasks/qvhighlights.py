@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from viubench.errors import UserError, one_line
-from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, grounding_target, scored_duration, unreadable, video_sample
+from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, grounding_target, question_counter, scored_duration, unreadable, video_sample
 from viubench.task.prepare import Archive, Preparation
 from viubench.builtin_tasks._fixtures import writer
 from viubench.builtin_tasks._paper import downstream
@@ -101,14 +101,11 @@ def videos(root: Path) -> list[str]:
     return [f"videos/{name}.mp4" for name in sorted(names)]
 
 
-def questions(root: Path) -> int:
-    return sum(1 for _ in _rows(root))
-
 
 PREPARATION = Preparation(
     archives=(Archive(TARBALL, kind="tar", into="videos", strip="videos/"),),  # with or without a top videos/ folder
     videos=videos,
-    questions=questions,
+    questions=question_counter(_rows),
 )
 
 

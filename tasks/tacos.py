@@ -20,7 +20,7 @@ from typing import Any, Iterator
 from pydantic import BaseModel
 
 from viubench.errors import UserError
-from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, grounding_target, read_json, scored_duration, unreadable, video_sample
+from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, grounding_target, question_counter, read_json, scored_duration, unreadable, video_sample
 from viubench.task.prepare import Preparation
 from viubench.builtin_tasks._fixtures import writer
 from viubench.builtin_tasks._paper import downstream
@@ -145,11 +145,8 @@ def videos(root: Path) -> list[str]:
     return [f"videos/{name if Path(name).suffix else name + '.mp4'}" for name in sorted(names)]
 
 
-def questions(root: Path) -> int:
-    return sum(1 for _ in queries(root))
 
-
-PREPARATION = Preparation(archives=(), videos=videos, questions=questions)  # videos are obtained separately
+PREPARATION = Preparation(archives=(), videos=videos, questions=question_counter(queries))  # videos are obtained separately
 
 
 TASKS = [Task(CONFIG, load, writer("tacos"), prepare=PREPARATION, presentation=Presentation(title="TACoS"), paper=downstream(12, 25.9, 27.7))]

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from viubench.errors import UserError
-from viubench.task.loaders import data_folder, find_video, mcq_question, option_letters, read_json_list, unreadable, video_sample
+from viubench.task.loaders import data_folder, find_video, mcq_question, option_letters, question_counter, read_json_list, unreadable, video_sample
 from viubench.task.prepare import Archive, Preparation
 from viubench.builtin_tasks._fixtures import writer
 from viubench.builtin_tasks._paper import downstream
@@ -162,15 +162,12 @@ def videos(root: Path) -> list[str]:
     return list(dict.fromkeys(str(row["video_name"]) for _, row in item_rows(root)))
 
 
-def questions(root: Path) -> int:
-    return len(item_rows(root))
-
 
 TASKS = [
     Task(
         CONFIG, load, writer("vinoground"),
         prepare=Preparation(
-            archives=(Archive(f"{TEXT_VIDEOS}.zip"), Archive(f"{CONCAT_VIDEOS}.zip")), videos=videos, questions=questions,
+            archives=(Archive(f"{TEXT_VIDEOS}.zip"), Archive(f"{CONCAT_VIDEOS}.zip")), videos=videos, questions=question_counter(item_rows),
             annotations=(TEXT_FILE, VIDEO_FILE, CATEGORIES),
         ),
         presentation=Presentation(title="VinoGround"), paper=downstream(4, 45.0, 55.6),

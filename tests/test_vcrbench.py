@@ -57,7 +57,7 @@ def test_the_archive_must_be_prepared_before_eval(tmp_path: Path) -> None:
 
 def test_prepare_unpacks_the_videos_where_video_path_points(prepared: Path, samples: dict[str, Sample]) -> None:
     """``video_path`` (``video/<source>/<file>.mp4``) is relative to v1/videos/, not to the data folder."""
-    assert vcrbench.questions(prepared) == 6
+    assert vcrbench.PREPARATION.questions(prepared) == 6
     for item in json.loads((prepared / "v1/videos/meta_info_video.json").read_text()):
         assert samples[str(item["id"])].videos()[0].path == str(prepared / "v1" / "videos" / item["video_path"])
     assert all((prepared / name).is_file() for name in vcrbench.videos(prepared))

@@ -70,7 +70,7 @@ def test_zipped_videos_are_refused_until_prepared_then_load_as_unpacked(tmp_path
     plain = load(vinoground_fixtures.fixture(tmp_path / "plain", video_score=True))
     assert [(s.id, s.target, s.subtask) for s in load(zipped)] == [(s.id, s.target, s.subtask) for s in plain]
     assert sorted(vinoground.videos(zipped)) == sorted(str(p.relative_to(zipped)) for p in zipped.rglob("*.mp4"))
-    assert vinoground.questions(zipped) == 8
+    assert vinoground.TASKS[0].prepare.questions(zipped) == 8
 
 
 def test_no_question_file_is_one_line(tmp_path: Path) -> None:

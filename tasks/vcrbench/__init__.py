@@ -37,7 +37,7 @@ from typing import Any, Iterator
 
 from viubench.errors import UserError, VideoError
 from viubench.builtin_tasks.vcrbench.judge import BOX_PASS, INTERVAL_PASS, VCRBenchJudge  # official eval.py: right above these IoUs
-from viubench.task.loaders import data_folder, find_video, grounding_target, mcq_question, option_lines, read_json_list, seconds_text, unreadable, video_sample
+from viubench.task.loaders import data_folder, find_video, grounding_target, mcq_question, option_lines, question_counter, read_json_list, seconds_text, unreadable, video_sample
 from viubench.task.prepare import Archive, Preparation
 from viubench.builtin_tasks._fixtures import writer
 from viubench.builtin_tasks._paper import downstream
@@ -278,14 +278,11 @@ def videos(root: Path) -> list[str]:
     return list(dict.fromkeys(f"{VIDEOS}/{row['video_path']}" for row in rows(root)))
 
 
-def questions(root: Path) -> int:
-    return len(rows(root))
-
 
 PREPARATION = Preparation(
     archives=(Archive(f"{VIDEOS}/video.zip", kind="zip", into=f"{VIDEOS}/video", strip="video/"),),
     videos=videos,
-    questions=questions,
+    questions=question_counter(rows),
     annotations=(ANNOTATIONS,),
 )
 
