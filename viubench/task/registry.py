@@ -11,15 +11,17 @@ import pkgutil
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from viubench.errors import UserError
-from viubench.judge.protocol import JudgeProtocol
 from viubench.task.facts import PaperFacts, Presentation
 from viubench.task.prepare import Preparation
 from viubench.task.sample import Sample, UnreadableSample
 from viubench.task.spec import TaskConfig
 from viubench.video.spec import VideoSpec
+
+if TYPE_CHECKING:  # the judge contract, for annotations only: a task plugin declares its protocol, the judge phase runs it
+    from viubench.judge.protocol import JudgeProtocol
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ class Task:
     load: Callable[[TaskContext], Iterator["Sample | UnreadableSample"]]
     fixture: Callable[[Path], Path] | None = None
     prepare: "Preparation | None" = None  # the archives ``viubench prepare`` unpacks, and the videos it checks
-    judge: JudgeProtocol | None = None
+    judge: "JudgeProtocol | None" = None
     presentation: Presentation | None = None
     paper: PaperFacts | None = None
 
@@ -97,7 +99,7 @@ def all_tasks() -> dict[str, Task]:
     return tasks
 
 
-def judge_protocol(config: TaskConfig) -> JudgeProtocol | None:
+def judge_protocol(config: TaskConfig) -> "JudgeProtocol | None":
     """The judge protocol of the task ``config`` belongs to, or None for a task scored by rules alone."""
     if config.judge is None:
         return None
