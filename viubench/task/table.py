@@ -1,7 +1,7 @@
 """A declarative loader for benchmarks published as a table of questions (in the spirit of a task
 YAML plus one ``process`` hook): which files, which columns hold the id, question, options, answer,
-video(s) and subtask, and where the videos are. :func:`table_task_parts` turns it into the task's
-``load`` and the counts ``viubench prepare`` checks."""
+video(s) and subtask, and where the videos are. :func:`table_loader` turns it into the task's
+``load``, :func:`counts` into the counts ``viubench prepare`` checks."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ class TableSource(StrictModel):
 
     def columns(self) -> list[str]:
         """The columns every file must have: the id's, the question's, the options', the answer's, the first video's."""
-        named = [*self._id_columns(), self.question, *([self.options] if self.options else []), self.answer, *self.videos[:1]]
+        named = [*self.id_columns(), self.question, *([self.options] if self.options else []), self.answer, *self.videos[:1]]
         return list(dict.fromkeys(named))
 
     def rows(self, root: Path, task: str) -> Iterator[Row]:
@@ -62,7 +62,7 @@ class TableSource(StrictModel):
             else:
                 yield from read_json_list(path, task, tuple(self.columns()))
 
-    def _id_columns(self) -> list[str]:
+    def id_columns(self) -> list[str]:
         return [field for _, field, _, _ in string.Formatter().parse(self.id) if field]
 
     def video_names(self, row: Row) -> list[str]:
@@ -87,7 +87,7 @@ def table_loader(config: TaskConfig, source: TableSource, target: TargetHook | N
         root = data_folder(context, config)
         seen: dict[str, int] = {}
         for row in source.rows(root, config.name):
-            ident = source.id.format(**{k: row.get(k) for k in source._id_columns()})
+            ident = source.id.format(**{k: row.get(k) for k in source.id_columns()})
             seen[ident] = seen.get(ident, 0) + 1
             if source.numbering == "always" or (source.numbering == "repeats" and seen[ident] > 1):
                 ident = f"{ident}-{seen[ident]}"
