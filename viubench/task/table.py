@@ -47,8 +47,8 @@ class TableSource(StrictModel):
     video_names_key: str | None = Field(None, description="a metadata key recording the video names")
 
     def columns(self) -> list[str]:
-        """The columns every file must have: the id's, the question's, the options', the answer's, the first video's."""
-        named = [*self.id_columns(), self.question, *([self.options] if self.options else []), self.answer, *self.videos[:1]]
+        """The columns every file must have: the first video's, the id's, the question's, the options', the answer's."""
+        named = [*self.videos[:1], *self.id_columns(), self.question, *([self.options] if self.options else []), self.answer]
         return list(dict.fromkeys(named))
 
     def rows(self, root: Path, task: str) -> Iterator[Row]:
