@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from lmms_logged import BENCHMARKS, Benchmark, Document, hf_home, needs_lmms, run_lmms_eval, stray_document, tempcompass_add_question
-from viubench.builtin_tasks import tempcompass
+from viubench.builtin_tasks._fixtures import tempcompass as tempcompass_fixtures
 from viubench.interop.lmms_import import ImportOutcome, import_lmms
 from viubench.interop.lmms_tasks import task_map
 from viubench.report.protocol import imported_runs_notes
@@ -154,7 +154,7 @@ def test_the_manifest_records_what_lmms_eval_wrote(evaluation: Evaluation) -> No
 
 def test_tempcompass_questions_on_one_video_are_told_apart(tmp_path: Path) -> None:
     """TempCompass asks about four questions per video: the video alone would match none of them."""
-    data = tempcompass.fixture(tmp_path / "data")
+    data = tempcompass_fixtures.fixture(tmp_path / "data")
     tempcompass_add_question(data)
     on_one_video = [s for s in samples_of("tempcompass", data).values() if s.metadata["video_id"] == "1034419625"]
     mapping = task_map("tempcompass_multi_choice")
