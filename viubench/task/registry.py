@@ -80,9 +80,12 @@ def _as_tasks(obj: object) -> list[Task]:
     raise TypeError(f"not a viubench Task: {obj!r}")
 
 
+BUILTIN_TASKS = "viubench.builtin_tasks"  # the tasks/ folder, installed under this name
+
+
 def all_tasks() -> dict[str, Task]:
     """Every registered task by name: built-in first, then entry points (which may not shadow them)."""
-    import viubench.builtin_tasks as builtin
+    builtin = importlib.import_module(BUILTIN_TASKS)  # found by name at run time, as plugins are: the registry depends on none
 
     tasks: dict[str, Task] = {}
     for module_info in sorted(pkgutil.iter_modules(builtin.__path__), key=lambda m: m.name):
