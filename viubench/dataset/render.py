@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
+import os
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,7 @@ import numpy as np
 
 from viubench.dataset.mix import CountingComponent, GroundingComponent, JigsawComponent, Mix
 from viubench.dataset.plan import ItemPlan
-from viubench.dataset.store import MEDIA_DIR, PARAM_KEYS, STATE_DIR, encode_frame, write_encoded
+from viubench.dataset.store import PARAM_KEYS, STAGED_FRAMES, STATE_DIR, encode_frame, frame_key, frame_path
 from viubench.jsonfile import write_json_atomic
 from viubench.errors import VideoError
 from viubench.pretext.content import ItemContent, SourceVideo
@@ -83,37 +83,69 @@ def generate(plan: ItemPlan, frames: int, fetch: FrameCache) -> ItemContent:
     raise TypeError(f"unknown component {component!r}")
 
 
-def render_item(plan: ItemPlan, mix: Mix, out: Path, fetch: FrameCache) -> ItemOutcome:
-    """Generate one item, write its frames under ``media/ID`` and its record under ``.build``."""
+class FrameStore:
+    """Frames staged for the dataset, each distinct frame encoded and written once.
+
+    A frame's file is named by its content key (``store.frame_key``); the store remembers the SHA-256
+    of every file it wrote or found, so a frame shown again (in this item or the next) costs one hash
+    of its pixels. Several workers may stage the same frame: the bytes are equal, the last rename wins.
+    """
+
+    def __init__(self, out: Path, quality: int) -> None:
+        self.folder = out / STATE_DIR / STAGED_FRAMES
+        self.quality = quality
+        self._digests: dict[str, str] = {}
+        self.encoded = 0
+
+    def put(self, frame: np.ndarray) -> tuple[str, str]:
+        """Stage ``frame``; its content key and the SHA-256 of its file."""
+        key = frame_key(frame, self.quality)
+        digest = self._digests.get(key)
+        if digest is None:
+            path = self.folder / f"{key}.jpg"
+            try:
+                data = path.read_bytes()  # staged by another worker, or by an interrupted run
+            except FileNotFoundError:
+                data = encode_frame(frame, self.quality)
+                self.encoded += 1
+                self.folder.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_name(f"{key}.{os.getpid()}.tmp")
+                tmp.write_bytes(data)
+                os.replace(tmp, path)
+            digest = self._digests[key] = hashlib.sha256(data).hexdigest()
+        return key, digest
+
+    def staged(self, name: str) -> bool:
+        """Is the frame at dataset path ``name`` staged (a record of an interrupted run can be kept)?"""
+        return (self.folder / Path(name).name).is_file()
+
+
+def render_item(plan: ItemPlan, mix: Mix, out: Path, fetch: FrameCache, frames: FrameStore) -> ItemOutcome:
+    """Generate one item, stage its frames under ``.build/frames`` and its record under ``.build/items``."""
     try:
         content = generate(plan, mix.frames.frames, fetch)
     except VideoError as error:
         return ItemOutcome(plan.id, reason=f"{error.reason}: {error}", bad_video=error.video or plan.source.key)
     except PlacementError as error:
         return ItemOutcome(plan.id, reason=f"counting: {error}")
-    final = out / MEDIA_DIR / plan.id
-    tmp = out / MEDIA_DIR / f"{plan.id}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    shutil.rmtree(final, ignore_errors=True)
-    digest = hashlib.sha256()
+    media = hashlib.sha256()  # over the SHA-256 of each frame's file, in display order
     videos = []
     fps = plan.source.fps(mix.frames.frames)
-    # One encoder setting for every frame (the mix's quality): a file's bytes depend on its pixels
-    # only. Every frame is encoded before any is written, and files are written in display order
-    # (video by video, frame by frame), so write order and file times follow the display order.
-    encoded = [[encode_frame(frame, mix.frames.jpeg_quality) for frame in frames] for frames in content.videos]
-    for k, (frames, chunk, stamps) in enumerate(zip(content.videos, encoded, content.timestamps)):
-        names = write_encoded(chunk, tmp / f"v{k}")
-        digest.update(b"".join(chunk))
+    # One encoder setting for every frame (the mix's quality): a file's bytes depend on its pixels only.
+    for shown, stamps in zip(content.videos, content.timestamps):
+        names = []
+        for frame in shown:
+            key, digest = frames.put(frame)
+            names.append(frame_path(key))
+            media.update(digest.encode())
         videos.append({
-            "frames": [f"{MEDIA_DIR}/{plan.id}/v{k}/{name}" for name in names],
+            "frames": names,
             "timestamps": stamps,
             "sample_fps": fps,
-            "width": int(frames[0].shape[1]),
-            "height": int(frames[0].shape[0]),
+            "width": int(shown[0].shape[1]),
+            "height": int(shown[0].shape[0]),
         })
-    tmp.rename(final)
-    row = _row(plan, mix, content, videos, digest.hexdigest())
+    row = _row(plan, mix, content, videos, media.hexdigest())
     write_json_atomic(out / STATE_DIR / "items" / f"{plan.id}.json", {"fingerprint": plan.fingerprint(mix), "row": row})
     return ItemOutcome(plan.id, row=row)
 
@@ -155,12 +187,12 @@ _WORKER: dict[str, Any] = {}
 
 
 def init_worker(mix: Mix, out: Path) -> None:
-    _WORKER.update(mix=mix, out=out, cache=FrameCache(mix.frames.decoder))
+    _WORKER.update(mix=mix, out=out, cache=FrameCache(mix.frames.decoder), frames=FrameStore(out, mix.frames.jpeg_quality))
 
 
 def render_chunk(plans: list[ItemPlan]) -> list[ItemOutcome]:
     """Render ``plans`` (items of one source video) in this worker process."""
-    mix, out, cache = _WORKER["mix"], _WORKER["out"], _WORKER["cache"]
+    mix, out, cache, frames = _WORKER["mix"], _WORKER["out"], _WORKER["cache"], _WORKER["frames"]
     outcomes = []
     broken: set[str] = set()
     for plan in plans:
@@ -168,7 +200,7 @@ def render_chunk(plans: list[ItemPlan]) -> list[ItemOutcome]:
         if failed is not None:
             outcomes.append(ItemOutcome(plan.id, reason="video failed", bad_video=failed))
             continue
-        outcome = render_item(plan, mix, out, cache)
+        outcome = render_item(plan, mix, out, cache, frames)
         if outcome.bad_video:
             broken.add(outcome.bad_video)
         outcomes.append(outcome)
