@@ -8,7 +8,8 @@ With ``--released``, the generation scripts released with the VideoSSR paper (a 
 repository; see scripts/released_videossr.py) and ``viubench build`` make the same comparison (the
 VIUBench subtypes, ``--per-subtype`` items each, from the three sample clips, default seed, the
 same worker count), released scripts first and viubench second, alternated for ``--rounds``
-rounds; it prints each round's times, the median ratio, and each side's disk per item.
+rounds; it prints each round's wall and CPU times (CPU time: steadier on a busy machine), the
+median ratios, and each side's disk per item.
 
 Decoding floors, each with the same number of worker processes as the build:
 - per item: every item's frames decoded from its source video(s), as a builder without a frame
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -70,6 +72,13 @@ def _viubench_build(out: Path, per_subtype: int | None, workers: int) -> float:
     return time.perf_counter() - start
 
 
+def _children_cpu() -> float:
+    """CPU seconds (user and system) of every finished child process so far, their workers included:
+    on a busy machine a steadier measure than wall time."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
@@ -82,22 +91,28 @@ def compare_with_released(checkout: Path, per_subtype: int, workers: int, rounds
     folder = sample_clips_dir()
     clips = [folder / name for name in ("bikes.mp4", "bigbuckbunny.mp4", "carphone_pristine.mp4")]
     work = Path(tempfile.mkdtemp(prefix="bench_released_"))
-    released_s, viubench_s = [], []
+    released_s, viubench_s, released_cpu, viubench_cpu = [], [], [], []
     try:
         for k in range(rounds):
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), _children_cpu()
             released_items = run_released(checkout, clips, work / "released", per_subtype, workers)
             released_s.append(time.perf_counter() - start)
+            released_cpu.append(_children_cpu() - cpu)
+            cpu = _children_cpu()
             viubench_s.append(_viubench_build(work / "viubench", per_subtype, workers))
-            print(f"round {k + 1}: released scripts {released_s[-1]:6.1f} s   viubench build {viubench_s[-1]:6.1f} s   "
-                  f"ratio {released_s[-1] / viubench_s[-1]:.2f}x", flush=True)
+            viubench_cpu.append(_children_cpu() - cpu)
+            print(f"round {k + 1}: released scripts {released_s[-1]:6.1f} s ({released_cpu[-1]:5.1f} CPU s)   "
+                  f"viubench build {viubench_s[-1]:6.1f} s ({viubench_cpu[-1]:5.1f} CPU s)   "
+                  f"ratio {released_s[-1] / viubench_s[-1]:.2f}x ({released_cpu[-1] / viubench_cpu[-1]:.2f}x in CPU time)", flush=True)
         viubench_items = len(pq.read_table(work / "viubench" / "items.parquet", columns=["id"]))
         released_bytes, viubench_bytes = output_bytes(work / "released"), _folder_bytes(work / "viubench")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     ratios = sorted(r / v for r, v in zip(released_s, viubench_s))
-    print(f"items: released {released_items}, viubench {viubench_items}; workers: {workers}")
-    print(f"median ratio released/viubench: {ratios[len(ratios) // 2]:.2f}x  (range {ratios[0]:.2f}-{ratios[-1]:.2f}, target >= 3)")
+    cpu_ratios = sorted(r / v for r, v in zip(released_cpu, viubench_cpu))
+    print(f"items: released {released_items}, viubench {viubench_items}; workers: {workers}; load average now {os.getloadavg()[0]:.1f}")
+    print(f"median ratio released/viubench: {ratios[len(ratios) // 2]:.2f}x wall time (range {ratios[0]:.2f}-{ratios[-1]:.2f}, target >= 3), "
+          f"{cpu_ratios[len(cpu_ratios) // 2]:.2f}x CPU time (range {cpu_ratios[0]:.2f}-{cpu_ratios[-1]:.2f})")
     print(f"disk: released {released_bytes / 1e6:.0f} MB ({released_bytes / 1e6 / released_items:.2f} MB/item), "
           f"viubench {viubench_bytes / 1e6:.0f} MB ({viubench_bytes / 1e6 / viubench_items:.2f} MB/item): "
           f"{viubench_bytes / viubench_items / (released_bytes / released_items):.2f} of theirs (target <= 0.25)")
