@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections import OrderedDict
 from pathlib import Path
@@ -13,7 +14,6 @@ import numpy as np
 from viubench.dataset.mix import CountingComponent, GroundingComponent, JigsawComponent, Mix
 from viubench.dataset.plan import ItemPlan
 from viubench.dataset.store import PARAM_KEYS, STAGED_FRAMES, STATE_DIR, encode_frame, frame_key, frame_path
-from viubench.jsonfile import write_json_atomic
 from viubench.errors import VideoError
 from viubench.pretext.content import ItemContent, SourceVideo
 from viubench.pretext.counting import PlacementError, generate_counting
@@ -23,6 +23,7 @@ from viubench.pretext.prompts import SYSTEM_PROMPT
 from viubench.video.decode import decode_frames
 
 CACHE_BYTES = 768 * 1024 * 1024
+SHARED_KEYS_KEPT = 512  # content keys remembered for shared (read-only) frames, per worker
 
 
 class FrameCache:
@@ -37,7 +38,7 @@ class FrameCache:
         self._store: OrderedDict[tuple[str, tuple[int, int]], dict[int, np.ndarray]] = OrderedDict()
         self.decoded_frames = 0
 
-    def __call__(self, video: SourceVideo, indices: list[int], size: tuple[int, int]) -> np.ndarray:
+    def __call__(self, video: SourceVideo, indices: list[int], size: tuple[int, int]) -> list[np.ndarray]:
         key = (video.key, size)
         frames = self._store.pop(key, {})
         missing = sorted(set(indices) - frames.keys())
@@ -48,10 +49,13 @@ class FrameCache:
                 error.video = video.key
                 raise
             self.decoded_frames += len(missing)
-            frames.update(zip(missing, decoded))
+            for index, frame in zip(missing, decoded):
+                frame = np.array(frame)  # its own buffer, so that the cache holds no view of a larger array
+                frame.flags.writeable = False  # shared by every item of the video: a perturbation makes a new array
+                frames[index] = frame
         self._store[key] = frames
         self._evict()
-        return np.stack([frames[i] for i in indices])
+        return [frames[i] for i in indices]  # the cached arrays themselves (read-only): no copy per item
 
     def _evict(self) -> None:
         total = sum(f.nbytes for entry in self._store.values() for f in entry.values())
@@ -95,25 +99,44 @@ class FrameStore:
         self.folder = out / STATE_DIR / STAGED_FRAMES
         self.quality = quality
         self._digests: dict[str, str] = {}
+        self._shared: OrderedDict[int, tuple[np.ndarray, str]] = OrderedDict()
+        self._folder_made = False
         self.encoded = 0
 
     def put(self, frame: np.ndarray) -> tuple[str, str]:
         """Stage ``frame``; its content key and the SHA-256 of its file."""
-        key = frame_key(frame, self.quality)
+        key = self._key(frame)
         digest = self._digests.get(key)
         if digest is None:
             path = self.folder / f"{key}.jpg"
-            try:
-                data = path.read_bytes()  # staged by another worker, or by an interrupted run
-            except FileNotFoundError:
+            if os.path.exists(path):  # staged by another worker, or by an interrupted run
+                data = path.read_bytes()
+            else:
                 data = encode_frame(frame, self.quality)
                 self.encoded += 1
-                self.folder.mkdir(parents=True, exist_ok=True)
+                if not self._folder_made:
+                    self.folder.mkdir(parents=True, exist_ok=True)
+                    self._folder_made = True
                 tmp = path.with_name(f"{key}.{os.getpid()}.tmp")
                 tmp.write_bytes(data)
                 os.replace(tmp, path)
             digest = self._digests[key] = hashlib.sha256(data).hexdigest()
         return key, digest
+
+    def _key(self, frame: np.ndarray) -> str:
+        """``frame_key``; for a read-only frame (shared by items: a cached decoded frame or a kept
+        perturbation of one) remembered, with the frame kept alive so that its id is not reused."""
+        if frame.flags.writeable:
+            return frame_key(frame, self.quality)
+        kept = self._shared.get(id(frame))
+        if kept is not None and kept[0] is frame:
+            self._shared.move_to_end(id(frame))
+            return kept[1]
+        key = frame_key(frame, self.quality)
+        self._shared[id(frame)] = (frame, key)
+        while len(self._shared) > SHARED_KEYS_KEPT:
+            self._shared.popitem(last=False)
+        return key
 
     def staged(self, name: str) -> bool:
         """Is the frame at dataset path ``name`` staged (a record of an interrupted run can be kept)?"""
@@ -146,8 +169,15 @@ def render_item(plan: ItemPlan, mix: Mix, out: Path, fetch: FrameCache, frames: 
             "height": int(shown[0].shape[0]),
         })
     row = _row(plan, mix, content, videos, media.hexdigest())
-    write_json_atomic(out / STATE_DIR / "items" / f"{plan.id}.json", {"fingerprint": plan.fingerprint(mix), "row": row})
+    _write_record(out / STATE_DIR / "items" / f"{plan.id}.json", {"fingerprint": plan.fingerprint(mix), "row": row})
     return ItemOutcome(plan.id, row=row)
+
+
+def _write_record(path: Path, record: dict[str, Any]) -> None:
+    """An item's record, compact (the C JSON encoder), through a temporary file and an atomic rename."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+    os.replace(tmp, path)
 
 
 def _row(plan: ItemPlan, mix: Mix, content: ItemContent, videos: list[dict[str, Any]], media_sha: str) -> dict[str, Any]:
