@@ -16,7 +16,8 @@ disk, and then:
 
 What is missing (PyTorch, transformers, accelerate, PyAV, TRL, pandas, pyarrow, a CUDA device) is
 checked first and printed in one line. Without CUDA, or with ``--tiny``, it runs on the CPU with a
-tiny model, 32 frames per video and 8 per training video (the CI smoke test, tests/test_gpu_check.py). A phase that fails (e.g. out of memory)
+tiny model, 32 frames per evaluated video and 24 of 128x128 per training video (the CI smoke test,
+tests/test_gpu_check.py). A phase that fails (e.g. out of memory)
 prints its error and the check goes on; the exit status is 1 if any phase failed.
 """
 
@@ -161,17 +162,20 @@ def check_eval(model: Path, work: Path, limit: int, device: str, batch: int, fra
 def check_train(model: Path, work: Path, device: str, tiny: bool) -> None:
     from viubench.cli import main as viubench
     from viubench.dataset.build import build_dataset
-    from viubench.dataset.mix import videossr30k_mix
+    from viubench.dataset.mix import Mix, videossr30k_mix
     from viubench.train.steplog import read_log
 
     data = work / "videossr_small"
+    mix = videossr30k_mix().with_count(2)
+    if tiny:  # the smoke test: the same path, small enough for a busy CPU
+        mix = Mix.model_validate({**mix.model_dump(mode="json"), "frames": {"frames": 24, "max_pixels": 128 * 128, "min_pixels": 128 * 128}})
     if not (data / "items.parquet").is_file():
-        build_dataset(videossr30k_mix().with_count(2), data, None, seed=0, workers=2)
+        build_dataset(mix, data, None, seed=0, workers=2)
     config = work / "train.yaml"
     settings: dict[str, Any] = {"rollouts_per_prompt": 4, "prompts_per_step": 2, "max_response_tokens": 64,
                                 "trl": {"per_device_batch": 8, "save_steps": 1000, "use_cpu": device == "cpu"}}
-    if tiny:  # the smoke test: the same path, small enough for a busy CPU
-        settings.update(max_response_tokens=16, max_frames=8, max_pixels=128 * 128)
+    if tiny:
+        settings.update(max_response_tokens=16, max_frames=24, max_pixels=128 * 128)
     config.write_text(json.dumps(settings))
     out = work / "checkpoint"
     _free()
@@ -218,7 +222,7 @@ def main() -> int:
             started = time.perf_counter()
             model = build_model(name, work / ("tiny_" + name if tiny else name), tiny, device)
             print(f"  built with random weights in {time.perf_counter() - started:.0f} s", flush=True)
-        except Exception as error:  # noqa: BLE001 - report and go on to the next model
+        except (Exception, SystemExit) as error:  # noqa: BLE001 - report and go on to the next model
             print(f"  build FAILED: {type(error).__name__}: {error}", flush=True)
             failed = True
             continue
@@ -229,7 +233,7 @@ def main() -> int:
         for phase, run in phases:
             try:
                 run()
-            except Exception as error:  # noqa: BLE001 - out of memory in one phase still leaves the others' figures
+            except (Exception, SystemExit) as error:  # noqa: BLE001 - out of memory in one phase still leaves the others' figures
                 print(f"  {phase} FAILED: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}", flush=True)
                 traceback.print_exc(limit=3)
                 failed = True
