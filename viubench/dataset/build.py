@@ -31,9 +31,10 @@ from viubench.dataset.store import (
     FORMAT_VERSION,
     ITEMS_FILE,
     MANIFEST_FILE,
-    MEDIA_DIR,
+    STAGED_FRAMES,
     STATE_DIR,
     dataset_card,
+    publish_frames,
     write_items,
 )
 from viubench.jsonfile import write_json_atomic
@@ -289,6 +290,11 @@ def _finished_build(out: Path, fingerprint: str) -> BuildSummary | None:
     if not isinstance(manifest, dict) or "build_fingerprint" not in manifest:
         what = "is not JSON" if manifest is None else "is not a viubench build manifest"
         raise UserError(f"--out {out}: its {MANIFEST_FILE} {what}: choose a new folder (or remove it to build there)")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise UserError(
+            f"--out {out} holds a dataset of format {manifest.get('format_version')} (an earlier viubench; this one "
+            f"builds format {FORMAT_VERSION}): it still loads and evaluates, but is not extended: build into a new folder"
+        )
     if manifest["build_fingerprint"] != fingerprint:
         raise UserError(f"--out {out} holds a different build (other mix, seed or videos): choose a new folder")
     try:
@@ -328,24 +334,25 @@ def summary_from_manifest(out: Path, manifest: dict[str, Any]) -> BuildSummary:
 def _prepare_out(out: Path, fingerprint: str) -> None:
     state = out / STATE_DIR
     (state / "items").mkdir(parents=True, exist_ok=True)
-    (out / MEDIA_DIR).mkdir(exist_ok=True)
+    (state / STAGED_FRAMES).mkdir(exist_ok=True)
     marker = state / "build.json"
     recorded = _read_json(marker) if marker.is_file() else {"build_fingerprint": fingerprint}
     if not isinstance(recorded, dict) or recorded.get("build_fingerprint") != fingerprint:
         raise UserError(f"--out {out} holds an unfinished build with other settings: choose a new folder")
     write_json_atomic(marker, {"build_fingerprint": fingerprint})
-    for leftover in (out / MEDIA_DIR).glob("*.tmp"):
-        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in (state / STAGED_FRAMES).glob("*.tmp"):  # a frame cut short by a kill
+        leftover.unlink(missing_ok=True)
 
 
 def _load_records(out: Path, mix: Mix, usable: dict[str, SourceVideo]) -> dict[str, tuple[str, dict[str, Any]]]:
     """Finished items of an earlier, interrupted run: id -> (fingerprint, row)."""
     done = {}
+    staged = {p.name for p in (out / STATE_DIR / STAGED_FRAMES).glob("*.jpg")}
     for path in sorted((out / STATE_DIR / "items").glob("*.json")):
         record = _read_json(path)
         try:
             row, item_fingerprint = record["row"], record["fingerprint"]
-            if (out / MEDIA_DIR / row["id"]).is_dir():
+            if all(Path(name).name in staged for video in row["videos"] for name in video["frames"]):
                 done[row["id"]] = (item_fingerprint, row)
         except (KeyError, TypeError):
             continue  # a record cut short by a kill, or damaged: render that item again
@@ -365,10 +372,7 @@ def _finish(
     split: VideoSplit | None,
     skipped_folders: list[UnreadableFolder],
 ) -> BuildSummary:
-    keep = {row["id"] for row in rows}
-    for media in (out / MEDIA_DIR).iterdir():
-        if media.name not in keep:
-            shutil.rmtree(media, ignore_errors=True)
+    publish_frames(out, [Path(name).stem for row in rows for video in row["videos"] for name in video["frames"]])
     requested = {c.subtype(): c.count for c in mix.components}
     counts = {subtype: sum(1 for row in rows if row["subtype"] == subtype) for subtype in requested}
     items_sha = write_items(rows, out / ITEMS_FILE)

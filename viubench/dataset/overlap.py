@@ -18,7 +18,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from viubench.dataset.store import ITEMS_FILE, MANIFEST_FILE
+from viubench.dataset.store import FORMAT_VERSION, ITEMS_FILE, MANIFEST_FILE
 from viubench.errors import UserError
 
 _COLUMNS = ["id", "answer", "source", "params", "provenance"]
@@ -75,6 +75,9 @@ def read_manifest(dataset: Path) -> dict[str, Any]:
         or not isinstance(manifest.get("items_sha256"), str)
     ):
         raise UserError(f"{path} is not a viubench dataset manifest: rebuild the dataset")
+    version = manifest.get("format_version", 1)
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise UserError(f"{dataset} is a dataset of format {version!r}; this viubench reads formats 1 to {FORMAT_VERSION}: upgrade viubench")
     return manifest
 
 
