@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -102,3 +103,22 @@ def test_verify_reports_damage(tmp_path: Path) -> None:
     # eval refuses a damaged dataset in one line instead of scoring it
     result = viubench_cli("eval", "--model", "random", "--tasks", "viubench", "--data", f"viubench={dataset}", "--out", str(tmp_path / "runs"))
     assert result.returncode == 2 and "is damaged" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_training_build_can_exclude_every_item_of_an_eval_set(tmp_path: Path) -> None:
+    """From the same sample clips, a 12-per-subtype VIUBench and VideoSSR-30K share an item by chance
+    (grounding_rotate180); with --exclude-items the training build leaves it out, says so, and
+    'viubench overlap' finds no shared item."""
+    from cli import viubench_cli
+
+    cache = tmp_path / "cache"
+    eval_set, plain, clean = tmp_path / "ev", tmp_path / "tr", tmp_path / "tr-clean"
+    assert viubench_cli("build", "viubench", "--per-subtype", "12", "--out", str(eval_set), "--workers", "2", cache=cache).returncode == 0
+    assert viubench_cli("build", "videossr-30k", "--per-subtype", "12", "--out", str(plain), "--workers", "2", cache=cache).returncode == 0
+    shared = viubench_cli("overlap", str(eval_set), str(plain), cache=cache)
+    assert shared.returncode == 1 and "shares with" in shared.stdout and not re.search(r": 0 items", shared.stdout)
+    built = viubench_cli("build", "videossr-30k", "--per-subtype", "12", "--out", str(clean), "--workers", "2", "--exclude-items", str(eval_set), cache=cache)
+    assert built.returncode == 0, built.stderr
+    assert "excluded: the same item as" in built.stdout + built.stderr
+    after = viubench_cli("overlap", str(eval_set), str(clean), cache=cache)
+    assert re.search(r": 0 items", after.stdout), after.stdout

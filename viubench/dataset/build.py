@@ -24,6 +24,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from viubench import __version__
 from viubench.dataset.mix import Mix
+from viubench.dataset.overlap import ExcludedItems, excluded_items, row_key
 from viubench.dataset.plan import ItemPlan, plan_items
 from viubench.dataset.render import ItemOutcome, init_worker, render_chunk
 from viubench.dataset.sources import SourceRecord, scan, usable_videos
@@ -80,8 +81,10 @@ def build_dataset(
     split: VideoSplit | None = None,
     wait: bool = False,
     executor: ExecutorOptions | None = None,
+    exclude: Path | None = None,
 ) -> BuildSummary:
     """Build ``mix`` from the videos in ``videos_dir`` (default: the sample clips) into ``out``;
+    with ``exclude`` (a dataset, e.g. the VIUBench a model will be scored on), without any of its items;
     with ``split``, only the videos on its side of the eval/train video split. One process builds into
     ``out`` at a time: another exits with a one-line error, or waits for it with ``wait``. ``workers``
     is capped at the CPU cores this process may use; with ``executor`` of kind ``ray`` the work runs on
@@ -97,11 +100,14 @@ def build_dataset(
     config = {"format": FORMAT_VERSION, "mix": mix.model_dump(mode="json"), "seed": seed, "origin": origin}
     if split is not None:
         config["video_split"] = split.model_dump(mode="json")
+    excluded = excluded_items(exclude.resolve()) if exclude is not None else None
+    if excluded is not None:
+        config["exclude_items"] = excluded.items_sha256
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out} is a file: give a folder for the dataset")
     workers = useful_workers(workers)
     with exclusive(lock_path(out), f"dataset folder {out}", wait):
-        summary = _build_locked(mix, out, listing.videos, folder, origin, config, seed, workers, progress, split, listing.unreadable_folders, executor)
+        summary = _build_locked(mix, out, listing.videos, folder, origin, config, seed, workers, progress, split, listing.unreadable_folders, executor, excluded)
     summary.elapsed = time.perf_counter() - started
     return summary
 
@@ -132,6 +138,7 @@ def _build_locked(
     split: VideoSplit | None,
     skipped_folders: list[UnreadableFolder],
     executor: ExecutorOptions | None = None,
+    excluded: ExcludedItems | None = None,
 ) -> BuildSummary:
     fingerprint = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
     finished = _finished_build(out, fingerprint)
@@ -183,6 +190,9 @@ def _build_locked(
         rows = [done[p.id][1] for p in plans if p.id in done]
         skipped = [{"id": ident, "reason": reason} for ident, reason in impossible]
         skipped += [{"id": p.id, "reason": failures[p.id]} for p in plans if p.id in failures]
+        if excluded is not None:
+            rows, left_out = _without(rows, excluded)
+            skipped += left_out
         summary = _finish(out, mix, seed, origin, folder, fingerprint, sources, rows, skipped, split, skipped_folders)
     summary.built_now = built_now
     return summary
@@ -215,6 +225,18 @@ def _render(todo: list[ItemPlan], pool: Executor, workers: int) -> Iterator[Item
     chunks = [group[i : i + size] for group in by_video.values() for i in range(0, len(group), size)]
     for outcomes in pool.map(render_chunk, chunks):
         yield from outcomes
+
+
+def _without(rows: list[dict[str, Any]], excluded: ExcludedItems) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """``rows`` less the items ``excluded`` holds, and those left out as skipped items with the reason."""
+    kept, left_out = [], []
+    for row in rows:
+        other = excluded.keys.get(row_key(row))
+        if other is None:
+            kept.append(row)
+        else:
+            left_out.append({"id": row["id"], "reason": f"excluded: the same item as {other} of {excluded.dataset} (--exclude-items)"})
+    return kept, left_out
 
 
 def _finished_build(out: Path, fingerprint: str) -> BuildSummary | None:
