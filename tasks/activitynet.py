@@ -13,21 +13,25 @@ the sample says why (``target_adjusted``). docs/benchmarks/activitynet.md is the
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from viubench.errors import UserError, one_line
-from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, grounding_target, read_json, scored_duration, video_sample
+from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, grounding_target, read_json, scored_duration, unreadable, video_sample
 from viubench.task.prepare import Preparation
+from viubench.builtin_tasks._fixtures import writer
+from viubench.builtin_tasks._paper import downstream
+from viubench.task.facts import Presentation
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
 from viubench.video.ref import VideoRef
 from viubench.task.spec import DataSource, TaskConfig
-from viubench.video.synthetic import textured_video
 
 VIDEO_FOLDERS = ("videos", "")
 SPLITS = {"activitynet": "val_2", "activitynet-val1": "val_1"}  # task name -> annotation file (without .json)
+TITLES = {"activitynet": "ActivityNet Captions", "activitynet-val1": "ActivityNet Captions val_1"}
+PAPER = {"activitynet": downstream(10, 38.4, 43.0)}  # the paper reports val_2 only
+FIXTURES = {"val_2": "fixture", "val_1": "fixture_val1"}  # the writers in _fixtures/activitynet.py
 FIELDS = ("duration", "timestamps", "sentences")
 
 
@@ -82,19 +86,19 @@ def _video_samples(config: TaskConfig, root: Path, key: str, entry: Any) -> Iter
         if len(timestamps) != len(sentences) or duration <= 0:
             raise ValueError("timestamps and sentences differ in length, or the duration is not positive")
     except (KeyError, TypeError, ValueError, IndexError) as error:
-        yield UnreadableSample(id=f"{key}_0", task=config.name, subtask=split, error=f"unreadable annotation of {key}: {one_line(error, 100)}")
+        yield unreadable(config, f"{key}_0", split, f"unreadable annotation of {key}: {one_line(error, 100)}")
         return
     path = locate_video(root, key)
     scored = scored_duration(duration, path) if path is not None else None
     for index, (window, sentence) in enumerate(zip(timestamps, sentences)):
         ident = f"{key}_{index}"
         if path is None:
-            yield UnreadableSample(id=ident, task=config.name, subtask=split, error=f"video {key} not found (with or without the v_ prefix, in videos/ or the data folder)")
+            yield unreadable(config, ident, split, f"video {key} not found (with or without the v_ prefix, in videos/ or the data folder)")
             continue
         try:
             truth = grounding_target([window], scored)
         except ValueError as error:
-            yield UnreadableSample(id=ident, task=config.name, subtask=split, error=f"timestamp {index} of {key}: {one_line(error, 100)}")
+            yield unreadable(config, ident, split, f"timestamp {index} of {key}: {one_line(error, 100)}")
             continue
         metadata: dict[str, Any] = {"video": key, "sentence": sentence}
         if truth.adjusted:
@@ -121,32 +125,9 @@ def _preparation(split: str) -> Preparation:
     return Preparation(archives=(), videos=videos, questions=questions, annotations=(f"{split}.json",))
 
 
-# The fixture, in the published schema: (key, duration, timestamps, sentences, file name of the video).
-# The second caption's end lies past the duration (clamped); the second video is stored without "v_".
-FIXTURE_VIDEOS = [
-    ("v_uqiMw7tQ1Cc", 5.0, [[0.28, 2.9], [1.6, 6.3]], ["A weight lifting tutorial is given.", "  The coach helps the guy in red with the lifting technique."], "v_uqiMw7tQ1Cc.mp4"),
-    ("v_bXdq2zI1Ms0", 5.0, [[2.1, 4.4]], [" Three men are standing on a mat."], "bXdq2zI1Ms0.mp4"),
-]
-
-
-def fixture_annotations() -> dict[str, Any]:
-    return {key: {"duration": duration, "timestamps": stamps, "sentences": sentences} for key, duration, stamps, sentences, _ in FIXTURE_VIDEOS}
-
-
-def _fixture(split: str) -> Callable[[Path], Path]:
-    def fixture(folder: Path) -> Path:
-        """Two videos (one without the v_ prefix) and three sentences, one timestamp past the duration."""
-        for seed, (_, _, _, _, file_name) in enumerate(FIXTURE_VIDEOS):
-            textured_video(folder / "videos" / file_name, count=120, width=160, height=96, seed=30 + seed, fps=24)
-        (folder / f"{split}.json").write_text(json.dumps(fixture_annotations()))
-        return folder
-
-    return fixture
-
-
 def _task(name: str, split: str) -> Task:
     config = _config(name, split)
-    return Task(config, _loader(config), _fixture(split), prepare=_preparation(split))
+    return Task(config, _loader(config), writer("activitynet", FIXTURES[split]), prepare=_preparation(split), presentation=Presentation(title=TITLES[name]), paper=PAPER.get(name))
 
 
 TASKS = [_task(name, split) for name, split in SPLITS.items()]

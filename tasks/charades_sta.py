@@ -1,7 +1,9 @@
 """Charades-STA (temporal grounding), test split: mIoU and R@0.3/0.5/0.7 of a single interval.
 
 Published layout: ``charades_sta_test.txt`` with lines ``VIDEO START END##sentence`` (seconds), and
-the Charades videos as ``Charades_v1_480/VIDEO.mp4``.
+the Charades videos as ``Charades_v1_480/VIDEO.mp4``. The annotations give no duration: a window past
+the decoded video is clamped to it, a reversed one turned round, and the sample says why
+(``target_adjusted``), as for the other grounding benchmarks.
 """
 
 from __future__ import annotations
@@ -10,14 +12,14 @@ from pathlib import Path
 from typing import Iterator
 
 from viubench.errors import UserError
-from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, video_sample
+from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, grounding_target, scored_duration, unreadable, video_sample
+from viubench.builtin_tasks._fixtures import writer
+from viubench.builtin_tasks._paper import downstream
+from viubench.task.facts import Presentation
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
 from viubench.video.ref import VideoRef
 from viubench.task.spec import DataSource, TaskConfig
-from viubench.video.decode import probe
-from viubench.errors import VideoError
-from viubench.video.synthetic import textured_video
 
 CONFIG = TaskConfig(
     name="charades-sta",
@@ -52,33 +54,24 @@ def _sample(root: Path, number: int, line: str, durations: dict[str, float | Non
     try:
         video_id, start, end = fields[0], float(fields[1]), float(fields[2])
     except (IndexError, ValueError):
-        return UnreadableSample(id=ident, task=CONFIG.name, subtask="test", error=f"unreadable annotation line {number + 1}: {line[:80]!r}")
+        return unreadable(CONFIG, ident, "test", f"unreadable annotation line {number + 1}: {line[:80]!r}")
     path = find_video(root, video_id, ("Charades_v1_480", "videos", ""))
     if path is None:
-        return UnreadableSample(id=ident, task=CONFIG.name, subtask="test", error=f"video {video_id} not found")
+        return unreadable(CONFIG, ident, "test", f"video {video_id} not found")
     if video_id not in durations:
-        try:
-            info = probe(path)
-            durations[video_id] = info.num_frames / info.average_fps
-        except VideoError:
-            durations[video_id] = None
+        durations[video_id] = scored_duration(None, path)  # the decoded length: the annotations give none
+    try:
+        truth = grounding_target([(start, end)], durations[video_id])
+    except ValueError as error:
+        return unreadable(CONFIG, ident, "test", f"annotation line {number + 1}: {error}")
+    metadata = {"video": video_id, "sentence": sentence.strip()}
+    if truth.adjusted:
+        metadata["target_adjusted"] = truth.adjusted
     prompt = CONFIG.prompt.format(question=sentence.strip())
     return video_sample(
-        CONFIG, ident, "test", prompt, [VideoRef(path=str(path))], f"{start:g}-{end:g}",
-        AnswerFormat(kind="interval", duration=durations[video_id] or end), {"video": video_id, "sentence": sentence.strip()},
+        CONFIG, ident, "test", prompt, [VideoRef(path=str(path))], truth.target,
+        AnswerFormat(kind="interval", duration=durations[video_id] or max(start, end)), metadata,
     )
 
 
-def fixture(folder: Path) -> Path:
-    """Two videos and four queries in the published format."""
-    lines = []
-    for k, video_id in enumerate(["3MSZA", "AO8RW"]):
-        textured_video(folder / "Charades_v1_480" / f"{video_id}.mp4", count=120, width=160, height=96, seed=10 + k, fps=24)
-        lines.append(f"{video_id} {0.5 + k:.1f} {2.5 + k:.1f}##person turn a light on.")
-        lines.append(f"{video_id} 1.0 4.2##a person is putting a book on a shelf.")
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / ANNOTATIONS).write_text("\n".join(lines) + "\n")
-    return folder
-
-
-TASKS = [Task(CONFIG, load, fixture)]
+TASKS = [Task(CONFIG, load, writer("charades_sta"), presentation=Presentation(title="Charades-STA"), paper=downstream(11, 50.0, 51.1))]

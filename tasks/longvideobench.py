@@ -22,23 +22,19 @@ questions, so every breakdown is an accuracy over questions.
 
 from __future__ import annotations
 
-import io
-import json
-import tarfile
 from pathlib import Path
 from typing import Any, Iterator
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from viubench.errors import UserError
-from viubench.task.loaders import MCQ_PROMPT, data_folder, find_video, option_lines, parquet_rows, read_json_list, video_sample
-from viubench.task.prepare import Archive, Preparation, split_bytes
+from viubench.task.loaders import MCQ_PROMPT, data_folder, find_files, find_video, option_lines, parquet_rows, question_counter, read_json_list, unreadable, video_sample
+from viubench.task.prepare import Archive, Preparation
+from viubench.builtin_tasks._fixtures import writer
+from viubench.builtin_tasks._paper import downstream
+from viubench.task.facts import Presentation
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
 from viubench.video.ref import VideoRef
 from viubench.task.spec import DataSource, TaskConfig
-from viubench.video.synthetic import textured_video
 
 DURATIONS = ["15s", "60s", "600s", "3600s"]  # duration_group: 8-15 s, 15-60 s, 180-600 s, 900-3600 s
 CATEGORIES = [  # question_category: 8 perception codes, then 9 relation codes (LongVideoBench paper)
@@ -66,10 +62,6 @@ ABSENT = "N/A"
 VIDEO_FOLDERS = ("videos", "")
 
 
-def parquet_files(root: Path) -> list[Path]:
-    return sorted(root.glob("validation-*.parquet")) or sorted(root.glob("*/validation-*.parquet"))
-
-
 def parquet_candidates(row: dict[str, Any]) -> list[str]:
     """``option0`` ... ``option4`` up to the first absent one (``"N/A"`` or missing)."""
     options = []
@@ -83,12 +75,10 @@ def parquet_candidates(row: dict[str, Any]) -> list[str]:
 
 def rows(root: Path) -> Iterator[dict[str, Any]]:
     """The validation questions, each with ``candidates``: from ``lvb_val.json``, else the parquet split."""
-    if (root / ANNOTATIONS).is_file():
-        yield from read_json_list(root / ANNOTATIONS, CONFIG.name, FIELDS)
+    files = find_files(root, [ANNOTATIONS, "validation-*.parquet", "*/validation-*.parquet"], CONFIG.name, "nor validation-*.parquet: download them from longvideobench/LongVideoBench")
+    if files[0].name == ANNOTATIONS:
+        yield from read_json_list(files[0], CONFIG.name, FIELDS)
         return
-    files = parquet_files(root)
-    if not files:
-        raise UserError(f"longvideobench: no {ANNOTATIONS} or validation-*.parquet in {root} (download them from longvideobench/LongVideoBench)")
     for path in files:
         for row in parquet_rows(path, CONFIG.name, PARQUET_COLUMNS, PARQUET_OPTIONAL):
             yield {**row, "candidates": parquet_candidates(row)}
@@ -125,10 +115,10 @@ def _sample(root: Path, row: dict[str, Any], ident: str) -> Sample | UnreadableS
     candidates = [str(c) for c in row.get("candidates") or []]
     letter = answer_letter(candidates, row.get("correct_choice"))
     if len(candidates) < 2 or letter is None:
-        return UnreadableSample(id=ident, task=CONFIG.name, subtask=subtask, error=f"correct_choice {row.get('correct_choice')!r} is not one of its {len(candidates)} options")
+        return unreadable(CONFIG, ident, subtask, f"correct_choice {row.get('correct_choice')!r} is not one of its {len(candidates)} options")
     video = find_video(root, str(row["video_path"]), VIDEO_FOLDERS)
     if video is None:
-        return UnreadableSample(id=ident, task=CONFIG.name, subtask=subtask, error=f"video {row['video_path']} not found under {root}/videos")
+        return unreadable(CONFIG, ident, subtask, f"video {row['video_path']} not found under {root}/videos")
     options, letters = option_lines(candidates)
     prompt = CONFIG.prompt.format(question=str(row["question"]).strip(), options=options)
     metadata = {"video_id": row.get("video_id"), "duration_group": row.get("duration_group"), "question_category": row.get("question_category")}
@@ -139,79 +129,13 @@ def videos(root: Path) -> list[str]:
     return list(dict.fromkeys(f"videos/{row['video_path']}" for row in rows(root)))
 
 
-def questions(root: Path) -> int:
-    return sum(1 for _ in rows(root))
-
 
 PREPARATION = Preparation(
     archives=(Archive("videos.tar.part.*", kind="tar-parts", into="videos", strip="videos/"),),
     videos=videos,
-    questions=questions,
+    questions=question_counter(rows),
     annotations=(ANNOTATIONS, "validation-*.parquet", "*/validation-*.parquet"),
 )
 
-# (video_id, question, candidates, correct_choice, duration_group, question_category)
-FIXTURE_ROWS = [
-    ("soNQYQXrx_A", "A man in a black suit floats on the water. What happens to his clothes?",
-     ["puts on a denim jacket", "keeps the suit", "wears a raincoat", "takes off his shoes", "is shirtless"], 4, 600, "TAA"),
-    ("soNQYQXrx_A", "What colour is the boat the man climbs into?", ["red", "white", "blue", "green"], 1, 600, "S2A"),
-    ("86CxyhFV9MI", "What does the woman pick up after the phone rings?", ["a pen", "a cup", "her bag", "the phone"], 0, 15, "E3E"),
-    ("Zb1GQ7b2vZQ", "Which object is on the table when the subtitle mentions dinner?", ["a lamp", "a plate", "a vase", "a book", "a clock"], 2, 3600, "T2O"),
-]
 
-
-def fixture_rows() -> list[dict[str, Any]]:
-    """The fixture's ``lvb_val.json``, in the published schema."""
-    rows: list[dict[str, Any]] = []
-    seen: dict[str, int] = {}
-    for video_id, question, candidates, choice, duration, category in FIXTURE_ROWS:
-        seen[video_id] = seen.get(video_id, 0) + 1
-        rows.append({
-            "video_id": video_id, "question": question, "question_wo_referring_query": question, "candidates": candidates,
-            "correct_choice": choice, "position": [10, 40], "topic_category": "MR-Movie-Recaps", "question_category": category,
-            "level": "L2-Relation" if category in RELATION else "L1-Perception", "id": f"{video_id}_{seen[video_id]}",
-            "video_path": f"{video_id}.mp4", "subtitle_path": f"{video_id}_en.json", "duration_group": duration,
-            "starting_timestamp_for_subtitles": 0, "duration": float(duration), "view_count": 1000,
-        })
-    return rows
-
-
-def fixture(folder: Path) -> Path:
-    """``lvb_val.json`` (4- and 5-option questions, three duration groups) and ``videos/<video_path>``, unpacked."""
-    for seed, video_id in enumerate(dict.fromkeys(row[0] for row in FIXTURE_ROWS)):
-        textured_video(folder / "videos" / f"{video_id}.mp4", count=48, width=128, height=96, seed=90 + seed)
-    (folder / ANNOTATIONS).write_text(json.dumps(fixture_rows(), indent=1))
-    return folder
-
-
-def fixture_parquet(folder: Path) -> Path:
-    """The same split as ``validation-00000-of-00001.parquet``: ``option0..4`` with ``"N/A"`` for absent options."""
-    fixture(folder)
-    table = []
-    for row in fixture_rows():
-        options = {f"option{k}": (row["candidates"][k] if k < len(row["candidates"]) else ABSENT) for k in range(5)}
-        table.append({key: value for key, value in row.items() if key not in ("candidates", "position")} | options)
-    pq.write_table(pa.Table.from_pylist(table), folder / "validation-00000-of-00001.parquet")
-    (folder / ANNOTATIONS).unlink()
-    return folder
-
-
-def fixture_archives(folder: Path) -> Path:
-    """As published: the videos in ``videos.tar`` cut into ``videos.tar.part.aa`` and ``.ab``, beside
-    ``subtitles.tar`` (not read)."""
-    fixture(folder)
-    with tarfile.open(folder / "videos.tar", "w") as bundle:
-        for path in sorted((folder / "videos").glob("*.mp4")):
-            bundle.add(path, f"videos/{path.name}")
-            path.unlink()
-    (folder / "videos").rmdir()
-    split_bytes(folder / "videos.tar", ["videos.tar.part.aa", "videos.tar.part.ab"])
-    with tarfile.open(folder / "subtitles.tar", "w") as bundle:
-        data = json.dumps([{"start": 0.0, "end": 1.0, "line": "hello"}]).encode()
-        info = tarfile.TarInfo("subtitles/soNQYQXrx_A_en.json")
-        info.size = len(data)
-        bundle.addfile(info, io.BytesIO(data))
-    return folder
-
-
-TASKS = [Task(CONFIG, load, fixture, prepare=PREPARATION)]
+TASKS = [Task(CONFIG, load, writer("longvideobench"), prepare=PREPARATION, presentation=Presentation(title="LongVideoBench"), paper=downstream(7, 60.0, 61.1))]

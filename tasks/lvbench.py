@@ -24,22 +24,22 @@ and in each of its categories.
 from __future__ import annotations
 
 import ast
-import json
 from itertools import combinations
 from pathlib import Path
 from typing import Any, Iterator
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from viubench.errors import UserError, one_line
-from viubench.task.loaders import data_folder, find_video, mcq_question, option_letters, option_lines, parquet_rows, video_sample
-from viubench.task.prepare import Archive, Preparation, pack_fixture
+from viubench.errors import UserError
+from viubench.task.loaders import data_folder, find_files, find_video, mcq_question, option_letters, option_lines, parquet_rows, question_counter, read_jsonl, unreadable, video_sample
+from viubench.task.prepare import Archive, Preparation
+from viubench.builtin_tasks._fixtures import writer
+from viubench.builtin_tasks._paper import downstream
+from viubench.task.answers import published_letter
+from viubench.task.facts import Presentation
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
 from viubench.video.ref import VideoRef
 from viubench.task.spec import DataSource, TaskConfig
-from viubench.video.synthetic import textured_video
 
 # The six categories as the official leaderboard names them, in its column order.
 CATEGORIES = {
@@ -72,46 +72,24 @@ PARQUET_COLUMNS = ["question", "answer", "video_path"]
 PARQUET_OPTIONAL = ("uid", "question_type", "options", "key")
 
 
-def meta_file(root: Path) -> Path | None:
-    return next(iter(sorted(root.glob(META)) or sorted(root.glob(f"*/{META}"))), None)
-
-
-def parquet_files(root: Path) -> list[Path]:
-    return sorted(root.glob("data/*.parquet")) or sorted(root.glob("*.parquet"))
-
-
 def read_meta(path: Path) -> list[dict[str, Any]]:
     """The videos of ``video_info.meta.jsonl``: one JSON object per line, each with ``key`` and ``qa``."""
-    videos = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise UserError(f"lvbench: {path} is not readable ({one_line(error, 120)})") from None
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            video = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise UserError(f"lvbench: {path} line {number} is not JSON ({one_line(error, 80)})") from None
-        if not isinstance(video, dict) or "key" not in video or not isinstance(video.get("qa"), list):
-            raise UserError(f"lvbench: {path} line {number} has no key and qa list: it is not the file this task reads")
-        videos.append(video)
+    videos = read_jsonl(path, CONFIG.name)
+    for number, video in enumerate(videos, 1):
+        if "key" not in video or not isinstance(video.get("qa"), list):
+            raise UserError(f"lvbench: {path} question {number} has no key and qa list: it is not the file this task reads")
     return videos
 
 
 def rows(root: Path) -> Iterator[dict[str, Any]]:
     """One row per question, from the official jsonl (preferred) or lmms-eval's parquet:
     ``{uid, question, answer, question_type, video}`` with ``video`` the name to look for."""
-    meta = meta_file(root)
-    if meta is not None:
-        for video in read_meta(meta):
+    files = find_files(root, [META, f"*/{META}", "data/*.parquet", "*.parquet"], CONFIG.name, "official LVBench, or data/*.parquet: lmms-eval's copy")
+    if files[0].name == META:
+        for video in read_meta(files[0]):
             for qa in video["qa"]:
                 yield {**(qa if isinstance(qa, dict) else {}), "video": f"{video['key']}.mp4"}
         return
-    files = parquet_files(root)
-    if not files:
-        raise UserError(f"lvbench: no {META} (official LVBench) or data/*.parquet (lmms-eval's copy) in {root}")
     for path in files:
         for row in parquet_rows(path, CONFIG.name, PARQUET_COLUMNS, PARQUET_OPTIONAL):
             yield {**row, "video": str(row.get("video_path") or f"{row.get('key')}.mp4")}
@@ -162,12 +140,12 @@ def _sample(root: Path, row: dict[str, Any], ident: str) -> Sample | UnreadableS
     if isinstance(options, (list, tuple)) and len(options) and not option_letters(question):
         question = question + "\n" + option_lines([str(o) for o in options])[0]  # lmms-eval's optional options column
     letters = option_letters(question)
-    answer = str(row.get("answer") or "").strip().strip("()")[:1].upper()
-    if not letters or answer not in letters:
-        return UnreadableSample(id=ident, task=CONFIG.name, subtask=subtask, error=f"answer {row.get('answer')!r} is not one of the options in the question")
+    answer = published_letter(row.get("answer"), letters)
+    if answer is None:
+        return unreadable(CONFIG, ident, subtask, f"answer {row.get('answer')!r} is not one of the options in the question")
     video = _locate(root, str(row["video"]))
     if video is None:
-        return UnreadableSample(id=ident, task=CONFIG.name, subtask=subtask, error=f"video {row['video']} not found under {root}/videos")
+        return unreadable(CONFIG, ident, subtask, f"video {row['video']} not found under {root}/videos")
     metadata = {"video": str(row["video"]), "question_type": categories(row.get("question_type")), "time_reference": str(row.get("time_reference") or "")}
     return video_sample(CONFIG, ident, subtask, mcq_question(question), [VideoRef(path=str(video))], answer, AnswerFormat(kind="choice", letters=letters), metadata)
 
@@ -176,70 +154,14 @@ def videos(root: Path) -> list[str]:
     return list(dict.fromkeys(f"videos/{Path(str(row['video'])).name}" for row in rows(root)))
 
 
-def questions(root: Path) -> int:
-    return sum(1 for _ in rows(root))
-
 
 PREPARATION = Preparation(
     archives=(Archive(CHUNKS, kind="zip", into="videos", strip="videos/"),),
     videos=videos,
-    questions=questions,
+    questions=question_counter(rows),
     annotations=(META, "data/*.parquet"),
     mirrors=("lmms-eval/LVBench",),
 )
 
-# (key, uid, stem, options, answer, question_type): two videos, one question in two categories.
-FIXTURE_QA = [
-    ("abc123XYZ_", "101", "What is the girl holding when the bell rings?", ["a cup", "a book", "a kite", "a phone"], "C", ["entity recognition"]),
-    ("abc123XYZ_", "102", "What happens right after the car stops?", ["it rains", "a dog barks", "the door opens", "lights go out"], "B", ["event understanding", "temporal grounding"]),
-    ("Qm9vZGxlc3", "201", "Which sign is shown at the start of the match?", ["a red flag", "a scoreboard", "a banner", "a clock"], "D", ["key information retrieval"]),
-    ("Qm9vZGxlc3", "202", "Why does the crowd cheer?", ["a goal", "a fight", "a song", "a prize"], "A", ["reasoning"]),
-]
 
-
-def fixture_meta() -> list[dict[str, Any]]:
-    """The fixture's ``video_info.meta.jsonl`` objects, in the official schema."""
-    videos: dict[str, dict[str, Any]] = {}
-    for key, uid, stem, options, answer, kinds in FIXTURE_QA:
-        video = videos.setdefault(key, {
-            "key": key, "type": "cartoon" if not videos else "sport",
-            "video_info": {"duration_minutes": 62.5, "fps": 24.0, "resolution": {"width": 128, "height": 96}}, "qa": [],
-        })
-        lines = "\n".join(f"({'ABCD'[k]}) {option}" for k, option in enumerate(options))
-        video["qa"].append({"uid": uid, "question": f"{stem}\n{lines}", "answer": answer, "question_type": kinds, "time_reference": "00:00:01-00:00:02"})
-    return list(videos.values())
-
-
-def _fixture_videos(folder: Path) -> list[str]:
-    names = []
-    for seed, key in enumerate(dict.fromkeys(qa[0] for qa in FIXTURE_QA)):
-        textured_video(folder / "videos" / f"{key}.mp4", count=48, width=128, height=96, seed=80 + seed)
-        names.append(f"videos/{key}.mp4")
-    return names
-
-
-def fixture(folder: Path) -> Path:
-    """The official layout: ``video_info.meta.jsonl`` (2 videos, 4 questions, one in two categories)
-    and the downloaded ``videos/<key>.mp4``."""
-    _fixture_videos(folder)
-    (folder / META).write_text("".join(json.dumps(video) + "\n" for video in fixture_meta()))
-    return folder
-
-
-def fixture_archives(folder: Path) -> Path:
-    """lmms-eval's copy: ``data/train-00000-of-00001.parquet`` (one row per question) and each video in
-    its own ``video_chunks/videos_chunk_NNN.zip``."""
-    names = _fixture_videos(folder)
-    table = [
-        {**qa, "key": video["key"], "video_path": f"{video['key']}.mp4", "video_info": json.dumps(video["video_info"])}
-        for video in fixture_meta() for qa in video["qa"]
-    ]
-    (folder / "data").mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(table), folder / "data" / "train-00000-of-00001.parquet")
-    for number, name in enumerate(names, 1):
-        pack_fixture(folder, f"video_chunks/videos_chunk_{number:03d}.zip", [name])
-    (folder / "videos").rmdir()
-    return folder
-
-
-TASKS = [Task(CONFIG, load, fixture, prepare=PREPARATION)]
+TASKS = [Task(CONFIG, load, writer("lvbench"), prepare=PREPARATION, presentation=Presentation(title="LVBench"), paper=downstream(6, 41.5, 42.9))]

@@ -20,13 +20,15 @@ from typing import Any, Iterator
 from pydantic import BaseModel
 
 from viubench.errors import UserError
-from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, grounding_target, read_json, scored_duration, video_sample
+from viubench.task.loaders import GROUNDING_PROMPT, data_folder, find_video, grounding_target, question_counter, read_json, scored_duration, unreadable, video_sample
 from viubench.task.prepare import Preparation
+from viubench.builtin_tasks._fixtures import writer
+from viubench.builtin_tasks._paper import downstream
+from viubench.task.facts import Presentation
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
 from viubench.video.ref import VideoRef
 from viubench.task.spec import DataSource, TaskConfig
-from viubench.video.synthetic import textured_video
 
 CONFIG = TaskConfig(
     name="tacos",
@@ -112,7 +114,7 @@ def load(context: TaskContext) -> Iterator[Sample | UnreadableSample]:
     for query in queries(root):
         if isinstance(query, str):
             ident, _, error = query.partition(": ")
-            yield UnreadableSample(id=ident, task=CONFIG.name, subtask="test", error=error)
+            yield unreadable(CONFIG, ident, "test", error)
         else:
             yield _sample(root, query, durations)
 
@@ -120,13 +122,13 @@ def load(context: TaskContext) -> Iterator[Sample | UnreadableSample]:
 def _sample(root: Path, query: Query, durations: dict[str, float | None]) -> Sample | UnreadableSample:
     path = find_video(root, query.video, VIDEO_FOLDERS)
     if path is None:
-        return UnreadableSample(id=query.ident, task=CONFIG.name, subtask="test", error=f"video {query.video} not found")
+        return unreadable(CONFIG, query.ident, "test", f"video {query.video} not found")
     if query.video not in durations:
         durations[query.video] = scored_duration(query.duration, path)
     try:
         truth = grounding_target(query.windows, durations[query.video])
     except ValueError as error:
-        return UnreadableSample(id=query.ident, task=CONFIG.name, subtask="test", error=f"query {query.ident}: {error}")
+        return unreadable(CONFIG, query.ident, "test", f"query {query.ident}: {error}")
     metadata: dict[str, Any] = {"video": query.video, "sentence": query.sentence}
     if truth.adjusted:
         metadata["target_adjusted"] = truth.adjusted
@@ -143,24 +145,8 @@ def videos(root: Path) -> list[str]:
     return [f"videos/{name if Path(name).suffix else name + '.mp4'}" for name in sorted(names)]
 
 
-def questions(root: Path) -> int:
-    return sum(1 for _ in queries(root))
+
+PREPARATION = Preparation(archives=(), videos=videos, questions=question_counter(queries))  # videos are obtained separately
 
 
-PREPARATION = Preparation(archives=(), videos=videos, questions=questions)  # videos are obtained separately
-FIXTURE_FPS = 29.4
-FIXTURE_ANNOTATIONS = {
-    "s30-d52.avi": {"num_frames": 294, "fps": FIXTURE_FPS, "timestamps": [[30, 120], [150, 280], [200, 320]],
-                    "sentences": ["He took out a cutting board.", "The person washes the carrot.", "She peels the carrot."]},
-}  # the third sentence ends past the video (frame 320 of 294): clamped
-
-
-def fixture(folder: Path) -> Path:
-    """One 10 s video and three sentences in the 2D-TAN format (timestamps in frames at 29.4 fps)."""
-    textured_video(folder / "videos" / "s30-d52-cam-002.avi", count=100, width=96, height=64, seed=40, fps=10)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / FRAMES_FILE).write_text(json.dumps(FIXTURE_ANNOTATIONS))
-    return folder
-
-
-TASKS = [Task(CONFIG, load, fixture, prepare=PREPARATION)]
+TASKS = [Task(CONFIG, load, writer("tacos"), prepare=PREPARATION, presentation=Presentation(title="TACoS"), paper=downstream(12, 25.9, 27.7))]

@@ -29,18 +29,19 @@ import string
 from pathlib import Path
 from typing import Any, Iterator
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from viubench.errors import UserError
-from viubench.task.loaders import MCQ_PROMPT, data_folder, find_video, option_lines, parquet_rows, video_sample
-from viubench.task.prepare import Archive, Preparation, pack_fixture
+from viubench.task.loaders import MCQ_PROMPT, data_folder, find_video, option_lines, parquet_rows, unreadable, video_sample
+from viubench.task.prepare import Archive, Preparation
+from viubench.builtin_tasks._fixtures import writer
+from viubench.builtin_tasks._paper import downstream
+from viubench.task.answers import published_letter
+from viubench.task.facts import Presentation
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
 from viubench.video.ref import VideoRef
 from viubench.task.spec import DataSource, TaskConfig
 from viubench.video.spec import VideoSpec
-from viubench.video.synthetic import textured_video
 
 TRACKS = ["Perception", "Comprehension", "Adaptation"]
 CONFIG = TaskConfig(
@@ -118,14 +119,14 @@ def _sample(root: Path, row: dict[str, Any]) -> Sample | UnreadableSample:
     track, ident = row["track"], str(row["id"])
     sample_id = f"{track}-{ident}"
     if len(row["options"]) > len(string.ascii_uppercase):
-        return UnreadableSample(id=sample_id, task=CONFIG.name, subtask=track, error=f"{len(row['options'])} options: more than A-Z can letter")
+        return unreadable(CONFIG, sample_id, track, f"{len(row['options'])} options: more than A-Z can letter")
     options, letters = option_lines([str(option) for option in row["options"]])
-    answer = str(row.get("answer") or "").strip().strip("()")[:1].upper()
-    if not answer or answer not in letters:
-        return UnreadableSample(id=sample_id, task=CONFIG.name, subtask=track, error=f"answer {row.get('answer')!r} is not one of its {len(letters)} options")
+    answer = published_letter(row.get("answer"), letters)
+    if answer is None:
+        return unreadable(CONFIG, sample_id, track, f"answer {row.get('answer')!r} is not one of its {len(letters)} options")
     video = _locate(root, ident)
     if video is None:
-        return UnreadableSample(id=sample_id, task=CONFIG.name, subtask=track, error=f"video {ident}.mp4 not found under {root}/{discipline(ident) or '<Discipline>'}")
+        return unreadable(CONFIG, sample_id, track, f"video {ident}.mp4 not found under {root}/{discipline(ident) or '<Discipline>'}")
     prompt = CONFIG.prompt.format(question=str(row.get("question") or "").strip(), options=options)
     metadata = {"id": ident, "subject": subject(ident), "question_type": row.get("question_type")}
     return video_sample(CONFIG, sample_id, track, prompt, [VideoRef(path=str(video))], answer, AnswerFormat(kind="choice", letters=letters), metadata)
@@ -156,49 +157,6 @@ PREPARATION = Preparation(
 
 TEN = ["2, 3", "3, 3", "3, 4", "4, 4", "4, 5", "5, 5", "3, 6", "5, 6", "6, 6", "3, 5"]
 TWELVE = [f"{k} mol" for k in range(1, 13)]
-# (track, id, question, options, answer, question_type)
-FIXTURE_ROWS = [
-    ("Perception", "dev_Biology_3", "The video gives two examples of aldose and ketose; how many carbon atoms do they have respectively?", TEN, "G", None),
-    ("Perception", "validation_Art_Theory_5", "Which colour does the painter mix first?", ["red", "blue", "ochre", "white"], "C", None),
-    ("Comprehension", "dev_Biology_3", "Following the video's method, how many carbons does a ketotetrose have?", TEN, "C", None),
-    ("Comprehension", "validation_Accounting_12", "By the video's rule, which entry balances the ledger?", ["debit cash", "credit cash"], "B", None),
-    ("Adaptation", "dev_Biology_3", "How many carbon atoms are in the sugar drawn in the image?", TEN, "J", None),
-    ("Adaptation", "validation_Accounting_12", "Using the video's formula, what is the net income in the image, in thousands?", [], "42", "open"),
-    ("Adaptation", "validation_Art_Theory_5", "How many moles of pigment does the recipe in the image need?", TWELVE, "L", "multiple-choice"),
-]
 
 
-def fixture_table(track: str) -> pa.Table:
-    """The parquet table of one track, in the published schema (Adaptation carries the quiz ``image``)."""
-    table = [
-        {"id": ident, "question": question, "options": options, "answer": answer, "question_type": kind, "link_selected": f"https://example.org/{ident}"}
-        | ({"image": {"bytes": b"\x89PNG", "path": f"{ident}.png"}} if track == "Adaptation" else {})
-        for row_track, ident, question, options, answer, kind in FIXTURE_ROWS if row_track == track
-    ]
-    schema = pa.schema([("id", pa.string()), ("question", pa.string()), ("options", pa.list_(pa.string())), ("answer", pa.string()),
-                        ("question_type", pa.string()), ("link_selected", pa.string())]
-                       + ([("image", pa.struct([("bytes", pa.binary()), ("path", pa.string())]))] if track == "Adaptation" else []))
-    return pa.Table.from_pylist(table, schema=schema)
-
-
-def fixture(folder: Path) -> Path:
-    """Three tracks (7 rows: one open-ended, answers up to ``L``) and ``<Discipline>/<id>.mp4``, unpacked."""
-    for seed, ident in enumerate(dict.fromkeys(row[1] for row in FIXTURE_ROWS)):
-        textured_video(folder / str(discipline(ident)) / f"{ident}.mp4", count=48, width=128, height=96, seed=140 + seed)
-    for track in TRACKS:
-        (folder / track).mkdir(parents=True, exist_ok=True)
-        pq.write_table(fixture_table(track), folder / track / "test-00000-of-00001.parquet")
-    return folder
-
-
-def fixture_archives(folder: Path) -> Path:
-    """As published: each discipline's videos in ``<Discipline>.zip`` (``<Discipline>/<id>.mp4``)."""
-    fixture(folder)
-    for name in DISCIPLINES:
-        if (folder / name).is_dir():
-            pack_fixture(folder, f"{name}.zip", sorted(p.relative_to(folder).as_posix() for p in (folder / name).glob("*.mp4")))
-            (folder / name).rmdir()
-    return folder
-
-
-TASKS = [Task(CONFIG, load, fixture, prepare=PREPARATION)]
+TASKS = [Task(CONFIG, load, writer("videommmu"), prepare=PREPARATION, presentation=Presentation(title="VideoMMMU"), paper=downstream(13, 58.5, 60.0))]

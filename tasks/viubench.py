@@ -20,7 +20,10 @@ from viubench.dataset.store import FORMAT_VERSION, ITEMS_FILE, MANIFEST_FILE
 from viubench.errors import UserError
 from viubench.paths import cache_root, inside
 from viubench.pretext.prompts import SYSTEM_PROMPT
-from viubench.task.loaders import parquet_rows
+from viubench.task.loaders import parquet_rows, unreadable
+from viubench.builtin_tasks._fixtures import writer
+from viubench.builtin_tasks._paper import SOURCE
+from viubench.task.facts import PaperFacts, PaperFigure, Presentation
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample, parts_from_template, user_turn
 from viubench.video.ref import VideoRef
@@ -138,14 +141,29 @@ def load(context: TaskContext) -> Iterator[Sample | UnreadableSample]:
             try:
                 yield to_sample(row, root, dataset_hash)
             except (ValueError, KeyError, TypeError) as error:
-                yield UnreadableSample(id=str(row.get("id")), task="viubench", subtask=str(row.get("subtype")), error=f"unreadable row: {error}")
+                yield unreadable(CONFIG, str(row.get("id")), str(row.get("subtype")), f"unreadable row: {error}")
 
 
-def fixture(folder: Path) -> Path:
-    """A small VIUBench (2 items per subtype) built from the sample clips: the real dataset layout."""
-    out = folder / "viubench"
-    build_dataset(viubench_mix(2), out, None, seed=0, workers=1)
-    return out
-
-
-TASKS = [Task(CONFIG, load, fixture)]
+# The paper's Table 1: the nine subtypes in its column order (with its short labels), then Overall.
+TABLE1_COLUMNS = {
+    "counting_easy": "CE", "counting_hard": "CH", "grounding_channelswap": "Chan", "grounding_rotate180": "Rot", "grounding_zoomout": "ZoomOut",
+    "grounding_mirror": "Mirror", "grounding_shuffle": "Shuffle", "jigsaw_easy": "JE", "jigsaw_hard": "JH",
+}
+TABLE1 = {
+    "Random guess": [11.1, 6.3, 25.9, 25.4, 25.4, 25.2, 25.2, 0.1, 0.0, 16.1],
+    "GPT-5": [88.4, 70.3, 82.6, 81.8, 56.5, 48.9, 34.1, 39.0, 27.0, 58.7],
+    "Gemini-2.5-Pro": [80.8, 61.3, 84.6, 82.3, 51.0, 55.7, 52.1, 25.3, 17.7, 56.7],
+    "Gemini-2.5-Flash": [35.7, 22.4, 75.8, 73.7, 28.5, 30.2, 28.6, 8.3, 4.0, 34.1],
+    "Seed1.5-VL": [72.3, 52.0, 79.0, 70.7, 19.4, 31.4, 24.1, 20.7, 9.3, 42.2],
+    "Qwen2.5-VL-7B": [11.3, 5.3, 6.4, 13.7, 8.1, 5.2, 7.0, 0.7, 0.0, 6.4],
+    "Qwen3-VL-8B": [13.8, 7.7, 50.1, 53.4, 21.4, 13.6, 14.1, 1.3, 0.0, 19.5],
+    "Qwen3-VL-32B": [20.1, 13.0, 66.1, 63.0, 17.6, 29.4, 18.9, 1.3, 0.0, 25.5],
+    "InternVL-3.5-8B": [15.2, 9.6, 25.9, 42.4, 6.1, 9.8, 3.1, 0.0, 0.0, 12.5],
+    "VideoSSR-8B": [29.0, 24.6, 88.7, 89.0, 94.4, 67.8, 41.0, 24.3, 8.0, 51.9],
+}
+PAPER = PaperFacts(
+    source=SOURCE,
+    column=0,
+    figures=[PaperFigure(model=model, overall=values[-1], subtasks=dict(zip(TABLE1_COLUMNS, values[:-1]))) for model, values in TABLE1.items()],
+)
+TASKS = [Task(CONFIG, load, writer("viubench"), presentation=Presentation(title="VIUBench", columns=TABLE1_COLUMNS), paper=PAPER)]

@@ -1,28 +1,35 @@
-"""lmms-eval 0.7.3's documents of a viubench fixture and what its ``--log_samples`` logs for them.
+"""lmms-eval 0.7.3's documents of viubench's fixture of each benchmark the import maps, and lmms-eval's
+own output for them.
 
-For each downstream benchmark viubench imports: the documents lmms-eval's copy of the benchmark
-holds (read from the fixture's published files, in the order of lmms-eval's split: ``doc_id``), the
-viubench sample each one is (None: viubench has no such sample), lmms-eval's prompt text (logged as
-``input``), ``doc_to_target`` and what the task's ``process_results`` returns, copied in shape from
-``lmms_eval/tasks/<task>/utils.py`` of lmms-eval 0.7.3 (the file of each is named in
-tests/data/lmms_logged_lines.yaml). Answer extraction is reduced to a response that is one letter,
-which is what the tests send. ``logged_line`` puts them together as one line of the samples file
-(tests/lmms_files.py)."""
+The documents are what lmms-eval's copy of each benchmark holds (its Hugging Face dataset's rows,
+read here from the fixture's published files, in the order of lmms-eval's split: ``doc_id``), each
+with the viubench sample it is (None: one viubench leaves out). ``run_lmms_eval`` hands them to
+lmms-eval itself (tests/lmms_writer.py, run with lmms-eval's Python): its task configs, prompts,
+``process_results``, filters, aggregations and EvaluationTracker write the results and
+``--log_samples`` files, so nothing lmms-eval writes is copied by hand here."""
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
+import os
+import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pyarrow.parquet as pq
+import pytest
 
-from lmms_files import sample_line
-from viubench.builtin_tasks import mvbench, videommmu, vinoground
+from viubench.builtin_tasks import charades_sta, mvbench, videommmu, vinoground
 
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+TESTS = Path(__file__).parent
+PYTHON = os.environ.get("VIUBENCH_LMMS_PYTHON")
+if not PYTHON and os.environ.get("VIUBENCH_REQUIRE_LMMS") == "1":
+    raise RuntimeError("VIUBENCH_REQUIRE_LMMS=1 but VIUBENCH_LMMS_PYTHON is not set")
+needs_lmms = pytest.mark.skipif(not PYTHON, reason="needs an lmms-eval 0.7.3 environment: set VIUBENCH_LMMS_PYTHON (.ci/run builds one)")
 
 
 @dataclass
@@ -33,21 +40,6 @@ class Document:
     sample_id: str | None  # the viubench sample it is; None: one viubench leaves out
 
 
-@dataclass(frozen=True)
-class LmmsTask:
-    documents: Callable[[Path], list[Document]]  # lmms-eval's documents of the fixture in this folder
-    process_results: Callable[[Document, str], dict[str, Any]]  # (document, response) -> what lmms-eval logs
-    target: Callable[[dict[str, Any]], Any]  # doc_to_target
-    text: Callable[[dict[str, Any]], str]  # doc_to_text with the default lmms_eval_specific_kwargs: ``input``
-
-
-def logged_line(task: LmmsTask, document: Document, response: str) -> dict[str, Any]:
-    """One line of ``DATE_samples_TASK.jsonl`` as lmms-eval 0.7.3 writes it for ``document``."""
-    line = sample_line(document.doc_id, response, str(task.target(document.doc)), task.process_results(document, response))
-    line["input"] = task.text(document.doc)
-    return line
-
-
 def numbered(lmms_task: str, rows: list[tuple[dict[str, Any], str | None]]) -> list[Document]:
     return [Document(lmms_task, doc_id, doc, sample_id) for doc_id, (doc, sample_id) in enumerate(rows)]
 
@@ -56,25 +48,25 @@ def parquet(path: Path) -> list[dict[str, Any]]:
     return pq.read_table(path).to_pylist()
 
 
-def letter(response: str) -> str:
-    return response.strip()[:1]
+# ---- videomme: lmms-eval/Video-MME, split test, the published parquet as it is ----
+def videomme_documents(data: Path) -> list[Document]:
+    return numbered("videomme", [(row, row["question_id"]) for row in parquet(data / "videomme" / "test-00000-of-00001.parquet")])
+
+
+# ---- charades-sta: lmms-eval/charades_sta, split test: video file, caption, [start, end] ----
+def charades_documents(data: Path) -> list[Document]:
+    rows = []
+    for number, line in enumerate((data / charades_sta.ANNOTATIONS).read_text().splitlines()):
+        head, _, caption = line.partition("##")
+        video, start, end = head.split()
+        rows.append(({"video": f"{video}.mp4", "caption": caption.rstrip("."), "timestamp": [float(start), float(end)]}, f"{video}_{number}"))
+    return numbered("temporal_grounding_charades", rows)
 
 
 # ---- cgbench: CG-Bench/CG-Bench, config cg-bench-mini (cgbench_mini.json), one document per question ----
 def cgbench_documents(data: Path) -> list[Document]:
     rows = json.loads((data / "cgbench_mini.json").read_text())
     return numbered("cgbench", [(row, str(row["qid"])) for row in rows])
-
-
-def cgbench_process_results(document: Document, response: str) -> dict[str, Any]:
-    doc = document.doc
-    answer = str(doc["right_answer"]).strip().upper()
-    return {
-        "cgbench_accuracy": {
-            "question_id": doc["qid"], "video_uid": doc["video_uid"], "duration": doc["duration"], "category": doc["domain"],
-            "sub_category": doc["sub_category"], "pred_answer": letter(response), "answer": answer, "score": float(letter(response) == answer),
-        }
-    }
 
 
 # ---- longvideobench: longvideobench/LongVideoBench, split validation (option0..option4, "N/A" for none) ----
@@ -87,18 +79,6 @@ def longvideobench_documents(data: Path) -> list[Document]:
     return numbered("longvideobench_val_v", docs)
 
 
-def longvideobench_process_results(document: Document, response: str) -> dict[str, Any]:
-    doc = document.doc
-    logged = {"id": doc["id"], "duration_group": doc["duration_group"], "question_category": doc["question_category"], "answer": LETTERS[doc["correct_choice"]], "parsed_pred": letter(response)}
-    return {"lvb_acc": logged, "submission": {doc["id"]: response}}
-
-
-def longvideobench_text(doc: dict[str, Any]) -> str:
-    options = [doc[f"option{k}"] for k in range(5) if doc[f"option{k}"] != "N/A"]
-    question = doc["question"] + "\n" + "\n".join(f"{LETTERS[k]}. {option}" for k, option in enumerate(options))
-    return f"{question}\nAnswer with the option's letter from the given choices directly.\n"
-
-
 # ---- videommmu: lmms-eval/VideoMMMU, one config (and lmms-eval task) per track, every row of it ----
 def videommmu_documents(data: Path) -> list[Document]:
     docs = []
@@ -108,22 +88,9 @@ def videommmu_documents(data: Path) -> list[Document]:
     return docs
 
 
-def videommmu_process_results(document: Document, response: str) -> dict[str, Any]:
-    doc = document.doc
-    ident = doc["id"]
-    subdomain = ident.split("_", 1)[1].rsplit("_", 1)[0]
-    question_type = doc.get("question_type", "None")
-    return {"mmmu_acc": {"id": ident, "subdomain": subdomain, "question_type": question_type, "answer": doc["answer"], "parsed_pred": letter(response)}}
-
-
 # ---- video-tt: lmms-eval/video-tt, split test ----
 def videott_documents(data: Path) -> list[Document]:
     return numbered("videott_single_mc", [(row, row["video_id"]) for row in parquet(data / "data" / "test-00000-of-00001.parquet")])
-
-
-def videott_process_results(document: Document, response: str) -> dict[str, Any]:
-    doc = document.doc
-    return {"videott_perception_score": {"video_id": doc["video_id"], "capability": doc["capability"], "pred_answer": letter(response), "answer": doc["answer"]}}
 
 
 # ---- tempcompass: lmms-eval/TempCompass, config multi-choice: several questions per video ----
@@ -151,13 +118,6 @@ def tempcompass_documents(data: Path) -> list[Document]:
     return numbered("tempcompass_multi_choice", docs)
 
 
-def tempcompass_process_results(document: Document, response: str) -> dict[str, Any]:
-    doc = document.doc
-    rating = int(response == doc["answer"] or response == doc["answer"][0])
-    logged = {"video_id": doc["video_id"], "question": doc["question"], "gt-answer": doc["answer"], "video-llm-prediction": response, "match_success": True, "rating": rating, "dim": doc["dim"]}
-    return {"avg_accuracy": logged, f"{doc['dim']}_accuracy": dict(logged)}
-
-
 # ---- vinoground: HanSolo9682/Vinoground, split lmmseval: index "<i>_<pos|neg>_<text|video>" ----
 def vinoground_documents(data: Path) -> list[Document]:
     with (data / vinoground.CATEGORIES).open(encoding="utf-8") as table:
@@ -168,14 +128,25 @@ def vinoground_documents(data: Path) -> list[Document]:
             pair = category[row["idx"].split("_")[0]]
             doc = {"index": f"{row['idx']}_{kind}", "major": pair["major"], "minor": pair["minor"] or None, "answer": row["GT"]}
             docs.append((doc, row["idx"] + ("_video" if kind == "video" else "")))
+    given = {int(doc["index"].split("_")[0]) for doc, _ in docs}
+    first = docs[0][0]
+    docs += [(dict(first, index=f"{pair}_pos_text"), None) for pair in range(VINOGROUND_PAIRS) if pair not in given]
     return numbered("vinoground", docs)
 
 
-def vinoground_process_results(document: Document, response: str) -> dict[str, Any]:
-    doc = document.doc
-    categories = ["all", doc["major"]] + (doc["minor"].split(";") if doc["minor"] is not None else [])
-    index, kind = "_".join(doc["index"].split("_")[:2]), doc["index"].split("_")[2]
-    return {"vinoground_score": {"index": index, "categories": categories, "question_type": kind, "pred": response}}
+VINOGROUND_PAIRS = 500  # lmms-eval's aggregation reads every pair of the benchmark: its copy holds all of them
+
+
+def vinoground_cache(data: Path, hf_home: Path) -> None:
+    """lmms-eval's vinoground reads the published score files (its prompts) from its cache folder;
+    its copy holds every pair, the fixture's and the others (their questions copied from the first)."""
+    text = json.loads((data / vinoground.TEXT_FILE).read_text())
+    given = {row["idx"] for row in text}
+    text += [dict(text[0], idx=f"{pair}_{side}") for pair in range(VINOGROUND_PAIRS) for side in ("pos", "neg") if f"{pair}_{side}" not in given]
+    files = {vinoground.TEXT_FILE: ("vinoground_videos", text), vinoground.VIDEO_FILE: ("vinoground_videos_concated", json.loads((data / vinoground.CONCAT_VIDEOS / vinoground.VIDEO_FILE).read_text()))}
+    for name, (folder, rows) in files.items():
+        (hf_home / "vinoground" / folder).mkdir(parents=True, exist_ok=True)
+        (hf_home / "vinoground" / folder / name).write_text(json.dumps(rows))
 
 
 # ---- mvbench: OpenGVLab/MVBench, one config (json/<task>.json) and lmms-eval task per subtask ----
@@ -187,12 +158,6 @@ def mvbench_documents(data: Path) -> list[Document]:
     return docs
 
 
-def mvbench_process_results(document: Document, response: str) -> dict[str, Any]:
-    doc = document.doc
-    truth = next((LETTERS[k] for k, candidate in enumerate(doc["candidates"]) if candidate == doc["answer"]), None)
-    return {"mvbench_accuracy": {"pred_answer": response, "gt_answer": truth, "score": float(letter(response) == truth)}}
-
-
 # ---- lvbench: lmms-eval/LVBench, split train: one row per question, logs no question field ----
 def lvbench_documents(data: Path) -> list[Document]:
     """lmms-eval's copy, in another order than the official annotations (last video first); its
@@ -201,39 +166,61 @@ def lvbench_documents(data: Path) -> list[Document]:
     for line in reversed((data / "video_info.meta.jsonl").read_text().splitlines()):
         video = json.loads(line)
         for qa in video["qa"]:
-            rows.append(({"uid": qa["uid"], "question": qa["question"], "answer": qa["answer"], "question_type": qa["question_type"], "video_path": f"{video['key']}.mp4"}, qa["uid"]))
+            rows.append(({"uid": qa["uid"], "question": qa["question"], "answer": qa["answer"], "question_type": qa["question_type"], "video_path": f"{video['key']}.mp4", "options": None}, qa["uid"]))
     first = rows[0][0]
     stem, *options = first["question"].split("\n")
     first |= {"question": stem, "options": [option.split(") ", 1)[1] for option in options]}
     return numbered("lvbench", rows)
 
 
-def lvbench_text(doc: dict[str, Any]) -> str:
-    question = doc["question"]
-    if doc.get("options"):
-        question += "\n" + "\n".join(f"({LETTERS[k]}) {option}" for k, option in enumerate(doc["options"]))
-    return question + "\nAnswer the question with the option letter"
+@dataclass(frozen=True)
+class Benchmark:
+    task: str  # viubench's task
+    documents: Callable[[Path], list[Document]]  # lmms-eval's documents of the fixture in this folder
+    stray: tuple[str, dict[str, Any]]  # an lmms-eval task and the fields that make a copy of its first document one viubench lacks
+    skipped: tuple[str, ...] = ()  # lmms-eval tasks of the benchmark viubench does not import (given the first document)
+    fixture: tuple[tuple[str, Any], ...] = ()  # keyword arguments of the task module's fixture()
+    cache: Callable[[Path, Path], None] | None = None  # (fixture, HF_HOME): files lmms-eval's task reads from its cache folder
 
 
-def lvbench_process_results(document: Document, response: str) -> dict[str, Any]:
-    return {"lvbench_score": letter(response) == document.doc["answer"]}
+BENCHMARKS = [
+    Benchmark("videomme", videomme_documents, ("videomme", {"question_id": "999-9"})),
+    Benchmark("charades-sta", charades_documents, ("temporal_grounding_charades", {"caption": "a person is dancing"})),
+    Benchmark("cgbench", cgbench_documents, ("cgbench", {"qid": 99999})),
+    Benchmark("longvideobench", longvideobench_documents, ("longvideobench_val_v", {"id": "zzzzzzzzzzz_1"}), ("longvideobench_test_v",)),  # the test split: questions viubench does not load
+    Benchmark("videommmu", videommmu_documents, ("video_mmmu_perception", {"id": "dev_Physics_99"})),
+    Benchmark("video-tt", videott_documents, ("videott_single_mc", {"video_id": "7999999999"}), ("videott_single_mc_with_description",)),  # split test_mc_new
+    Benchmark("tempcompass", tempcompass_documents, ("tempcompass_multi_choice", {"question": "What colour are the balls?\nA. red\nB. blue", "answer": "A. red"}), ("tempcompass_yes_no",)),
+    Benchmark("vinoground", vinoground_documents, ("vinoground", {"index": "499_neg_text"}), fixture=(("video_score", True),), cache=vinoground_cache),
+    Benchmark("mvbench", mvbench_documents, ("mvbench_action_sequence", {})),  # a third document of a subtask with two: doc_id 2
+    Benchmark("lvbench", lvbench_documents, ("lvbench", {"question": "What is the girl holding when the bell rings?\n(A) a cup\n(B) a hat\n(C) a kite\n(D) a phone", "options": None})),
+]
 
 
-def answer_field(doc: dict[str, Any]) -> Any:
-    return doc["answer"]
+def stray_document(benchmark: Benchmark, documents: list[Document]) -> Document:
+    """A document of ``benchmark.stray``'s task that no viubench sample is, after its others."""
+    task, fields = benchmark.stray
+    own = [d for d in documents if d.lmms_task == task]
+    return Document(task, len(own), copy.deepcopy(own[0].doc) | fields, None)
 
 
-def question_field(doc: dict[str, Any]) -> str:
-    return str(doc.get("question", ""))
+def hf_home(folder: Path) -> Path:
+    """The HF_HOME :func:`run_lmms_eval` gives lmms-eval (its tasks' cache folders are under it)."""
+    return folder / "hf"
 
 
-TASKS: dict[str, LmmsTask] = {
-    "cgbench": LmmsTask(cgbench_documents, cgbench_process_results, lambda doc: doc["right_answer"], question_field),
-    "longvideobench": LmmsTask(longvideobench_documents, longvideobench_process_results, lambda doc: doc["correct_choice"], longvideobench_text),
-    "videommmu": LmmsTask(videommmu_documents, videommmu_process_results, answer_field, question_field),
-    "video-tt": LmmsTask(videott_documents, videott_process_results, answer_field, lambda doc: f"{doc['question']}\n{doc['question_prompt']}\n"),
-    "tempcompass": LmmsTask(tempcompass_documents, tempcompass_process_results, answer_field, lambda doc: doc["question"] + "\nPlease directly give the best option:"),
-    "vinoground": LmmsTask(vinoground_documents, vinoground_process_results, answer_field, lambda doc: "Which caption best describes this video?\nPlease only output one English character."),
-    "mvbench": LmmsTask(mvbench_documents, mvbench_process_results, answer_field, lambda doc: f"Question: {doc['question']}\nOnly give the best option.\n"),
-    "lvbench": LmmsTask(lvbench_documents, lvbench_process_results, answer_field, lvbench_text),
-}
+def run_lmms_eval(folder: Path, tasks: dict[str, list[tuple[dict[str, Any], str]]], model_args: str = "pretrained=/models/tiny,max_num_frames=16", arguments: tuple[str, ...] = ()) -> Path:
+    """lmms-eval's own ``--log_samples`` evaluation of ``tasks`` (lmms-eval task -> its documents,
+    each with the response the model gives) under ``folder``; returns its results file."""
+    request = {
+        "output_path": str(folder / "out"), "model_args": model_args, "arguments": list(arguments),
+        "tasks": {task: {"docs": [doc for doc, _ in docs], "responses": [response for _, response in docs]} for task, docs in tasks.items()},
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "request.json").write_text(json.dumps(request, default=str))
+    env = {**os.environ, "HF_HOME": str(hf_home(folder)), "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "OPENAI_API_KEY": "unused"}
+    env.pop("PYTHONPATH", None)
+    ran = subprocess.run([PYTHON, str(TESTS / "lmms_writer.py"), str(folder / "request.json")], capture_output=True, text=True, env=env, cwd=folder, timeout=900, check=False)
+    found = sorted((folder / "out").rglob("*_results.json"))
+    assert ran.returncode == 0 and len(found) == 1, ran.stdout[-3000:] + ran.stderr[-5000:]
+    return found[0]

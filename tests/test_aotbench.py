@@ -11,6 +11,7 @@ import pytest
 
 from cli import viubench_cli
 from viubench.builtin_tasks import aotbench
+from viubench.builtin_tasks._fixtures import aotbench as aotbench_fixtures
 from viubench.errors import UserError
 from viubench.runner.config import effective_spec
 from viubench.task.registry import TaskContext, all_tasks
@@ -27,7 +28,7 @@ def question_text(sample: Sample) -> str:
 
 
 def test_the_fixture_is_five_files_of_published_questions(tmp_path: Path) -> None:
-    samples = load(aotbench.fixture(tmp_path / "data"))
+    samples = load(aotbench_fixtures.fixture(tmp_path / "data"))
     assert all(isinstance(s, Sample) for s in samples) and len(samples) == 10
     assert [s.subtask for s in samples[::2]] == aotbench.FILES
     assert samples[0].id == "ReverseFilm-0"
@@ -40,17 +41,17 @@ def test_the_fixture_is_five_files_of_published_questions(tmp_path: Path) -> Non
 
 
 def test_a_question_without_instruction_gets_the_papers(tmp_path: Path) -> None:
-    data = aotbench.fixture(tmp_path / "data")
+    data = aotbench_fixtures.fixture(tmp_path / "data")
     path = data / "data_files" / "input" / "UCF101.json"
     rows = json.loads(path.read_text())
-    rows[0]["question"] = rows[0]["question"].replace(aotbench.PUBLISHED_INSTRUCTION, "").strip()
+    rows[0]["question"] = rows[0]["question"].replace(aotbench_fixtures.PUBLISHED_INSTRUCTION, "").strip()
     path.write_text(json.dumps(rows))
     sample = next(s for s in load(data) if s.id == "UCF101-0")
     assert question_text(sample).rstrip().endswith("B. Reverse\nAnswer with the option letter directly.")
 
 
 def test_files_under_data_files_and_videos_with_another_extension(tmp_path: Path) -> None:
-    data = aotbench.fixture(tmp_path / "data")
+    data = aotbench_fixtures.fixture(tmp_path / "data")
     for path in (data / "data_files" / "input").iterdir():
         path.rename(data / "data_files" / path.name)
     (data / "data_files" / "input").rmdir()
@@ -62,7 +63,7 @@ def test_files_under_data_files_and_videos_with_another_extension(tmp_path: Path
 
 
 def test_a_missing_file_is_one_line(tmp_path: Path) -> None:
-    data = aotbench.fixture(tmp_path / "data")
+    data = aotbench_fixtures.fixture(tmp_path / "data")
     (data / "data_files" / "input" / "Rtime_v2t.json").unlink()
     with pytest.raises(UserError, match="no data_files/input/Rtime_v2t.json"):
         load(data)
@@ -72,13 +73,13 @@ def test_a_missing_file_is_one_line(tmp_path: Path) -> None:
 
 
 def test_prepare_knows_every_video(tmp_path: Path) -> None:
-    data = aotbench.fixture_archives(tmp_path / "data")
+    data = aotbench_fixtures.fixture_archives(tmp_path / "data")
     assert aotbench.questions(data) == 10
     assert sorted(aotbench.videos(data)) == sorted(str(p.relative_to(data)) for p in data.rglob("*") if p.suffix in (".mp4", ".avi"))
 
 
 def test_a_run_reports_files_elements_and_aggregates(tmp_path: Path) -> None:
-    data = aotbench.fixture(tmp_path / "data")
+    data = aotbench_fixtures.fixture(tmp_path / "data")
     samples = load(data)
     wrong = {"UCF101-0", "Rtime_t2v-0", "Rtime_t2v-1", "Rtime_v2t-1"}  # files: 100, 50, 0, 50, 100
     answers = {s.id: (next(l for l in s.answer_format.letters or "AB" if l != s.target) if s.id in wrong else s.target) for s in samples}

@@ -12,6 +12,7 @@ import pytest
 from cli import viubench_cli
 from task_samples import load_samples, prompt_text
 from viubench.builtin_tasks import cgbench
+from viubench.builtin_tasks._fixtures import cgbench as cgbench_fixtures
 from viubench.errors import UserError
 from viubench.runner.config import RunConfig
 from viubench.runner.engine import run_eval
@@ -28,7 +29,7 @@ def load(folder: Path) -> list[Sample | UnreadableSample]:
 
 
 def test_up_to_eight_options_and_an_answer_h(tmp_path: Path) -> None:
-    samples = {s.id: s for s in load(cgbench.fixture(tmp_path / "data"))}
+    samples = {s.id: s for s in load(cgbench_fixtures.fixture(tmp_path / "data"))}
     assert all(isinstance(s, Sample) for s in samples.values())
     assert {ident: (s.target, s.answer_format.letters) for ident, s in samples.items()} == {
         "14": ("E", "ABCDEFG"), "27": ("C", "ABCDE"), "31": ("H", "ABCDEFGH"), "45": ("A", "ABCDEF"),
@@ -41,13 +42,13 @@ def test_up_to_eight_options_and_an_answer_h(tmp_path: Path) -> None:
 
 
 def test_the_answer_text_is_the_fallback_target(tmp_path: Path) -> None:
-    row = cgbench.fixture_rows()[0]
+    row = cgbench_fixtures.fixture_rows()[0]
     assert cgbench.target_letter(row | {"right_answer": "Z"}, "ABCDEFG") == "E"  # "White" is option E
     assert cgbench.target_letter(row | {"right_answer": "", "answer": "Purple"}, "ABCDEFG") is None
 
 
 def test_zip_parts_are_joined_in_chunk_order_by_prepare(tmp_path: Path) -> None:
-    data = cgbench.fixture_archives(tmp_path / "archived")
+    data = cgbench_fixtures.fixture_archives(tmp_path / "archived")
     parts = sorted(p.name for p in data.glob("*.zip"))
     assert parts == ["video_720p_chunk_1.zip", "video_720p_chunk_10.zip", "video_720p_chunk_2.zip"]  # by name, 10 before 2
     with pytest.raises(UserError, match="viubench prepare cgbench"):
@@ -60,7 +61,7 @@ def test_zip_parts_are_joined_in_chunk_order_by_prepare(tmp_path: Path) -> None:
 
 
 def test_long_video_accuracy_with_missing_videos_as_errors(tmp_path: Path) -> None:
-    folder = cgbench.fixture(tmp_path / "data")
+    folder = cgbench_fixtures.fixture(tmp_path / "data")
     (folder / "cg_videos_720p" / "kJQP7kiw5Fk.mp4").unlink()
     samples = load(folder)
     assert [s.id for s in samples if isinstance(s, UnreadableSample)] == ["45"]
@@ -75,7 +76,7 @@ def test_long_video_accuracy_with_missing_videos_as_errors(tmp_path: Path) -> No
 
 
 def test_a_folder_without_the_mini_set_is_one_line(tmp_path: Path) -> None:
-    folder = cgbench.fixture(tmp_path / "data")
+    folder = cgbench_fixtures.fixture(tmp_path / "data")
     (folder / "cgbench_mini.json").unlink()
     with pytest.raises(UserError, match="no cgbench_mini.json"):
         load(folder)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import gzip
 import json
 import struct
-import zipfile
 from pathlib import Path
 
 import pytest

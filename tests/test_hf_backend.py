@@ -157,10 +157,11 @@ def test_a_local_model_judges_and_its_unreadable_verdicts_end_as_judge_errors(tm
     """--judge hf:DIR runs the judge through the hf backend; a random-weight judge never answers in the
     asked format, so every call is asked 3 times, then recorded as a judge error: no endless loop, no
     verdict read from garbage, and the task reports no judged score."""
-    from viubench.builtin_tasks import vcrbench
 
     model = build("qwen2_5_vl", tmp_path / "judge")
-    data = vcrbench.fixture(tmp_path / "data", free_text=True)
+    from viubench.builtin_tasks._fixtures import vcrbench as vcrbench_fixtures
+
+    data = vcrbench_fixtures.fixture(tmp_path / "data", free_text=True)
     env = {**os.environ, "VIUBENCH_CACHE": str(tmp_path / "cache"), "HF_HUB_OFFLINE": "1"}
     result = subprocess.run(
         [sys.executable, "-m", "viubench.cli", "eval", "--model", "random", "--tasks", "vcr-bench", "--data", f"vcr-bench={data}",

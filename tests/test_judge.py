@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from viubench.judge.protocol import JudgeCall, JudgeParseError
-from viubench.judge.vcrbench import VCRBenchJudge
+from viubench.builtin_tasks.vcrbench.judge import VCRBenchJudge
+from viubench.builtin_tasks._fixtures import vcrbench as vcrbench_fixtures
 from viubench.rundir.record import SampleRecord
 
 CASES = yaml.safe_load((Path(__file__).parent / "data" / "judge_cases.yaml").read_text())
@@ -66,7 +67,6 @@ import time  # noqa: E402
 from cli import viubench_cli  # noqa: E402
 from fake_openai import FakeOpenAI  # noqa: E402
 
-from viubench.builtin_tasks import vcrbench  # noqa: E402
 from viubench.judge.protocol import REMINDER  # noqa: E402
 
 KEY = "VIUBENCH_JUDGE_TEST_KEY"
@@ -118,7 +118,7 @@ def judge_reply(garbage: set[tuple[str, str]] = frozenset(), forever: set[tuple[
 
 @pytest.fixture
 def vcr_data(tmp_path: Path) -> Path:
-    return vcrbench.fixture(tmp_path / "data", free_text=True)
+    return vcrbench_fixtures.fixture(tmp_path / "data", free_text=True)
 
 
 def eval_args(data: Path, tmp_path: Path, *judge: str) -> list[str]:

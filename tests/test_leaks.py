@@ -5,9 +5,10 @@ A frame may tell the answer only through its pixels. So on a dataset built from 
   interval, JFIF/EXIF/comment segments) and every piece of metadata is the same for every frame, and
   the dimensions are the same within a shown video except where the perturbation itself changes the
   shape (Rotate90/270);
-- files are written in display order, whatever the answer, so write order and times carry nothing more;
-- a file's bytes are a function of its pixels alone: re-encoding a frame rebuilt from the source clip
-  with the project's encoder gives the exact stored bytes, wherever the frame is shown.
+- every frame file has one modification time, whatever the answer or whichever item showed it first;
+- a file's name and bytes are functions of its pixels alone: re-encoding a frame rebuilt from the source
+  clip with the project's encoder gives the exact stored bytes, and its content key gives the file name,
+  wherever the frame is shown; two shown frames share a file exactly when their pixels are equal.
 A non-neural leak solver that reads only the settings and metadata features must score at the level
 of a guess that ignores the files. File size is a content feature (a noisy frame compresses worse, a
 zoomed-out one better, neighbouring clips have similar sizes), like the pixels a model sees anyway: it
@@ -16,6 +17,7 @@ is deliberately not hidden, and no solver here reads it.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import zlib
 from collections import defaultdict
@@ -30,7 +32,7 @@ from PIL import Image
 
 from viubench.dataset.build import build_dataset
 from viubench.dataset.mix import Mix, viubench_mix
-from viubench.dataset.store import encode_frame
+from viubench.dataset.store import encode_frame, frame_key
 from viubench.pretext.perturbations import PIXEL_OPS, apply_pixel_op
 from viubench.video.decode import decode_frames
 from viubench.video.files import sample_clips_dir
@@ -250,26 +252,40 @@ def test_file_bytes_are_a_function_of_the_pixels_alone(sample_viubench: Path) ->
         if frame["perturbation"] in PIXEL_OPS:
             pixels = apply_pixel_op(frame["perturbation"], pixels, row["params"], frame["position"])
         assert encode_frame(pixels, quality) == (sample_viubench / name).read_bytes(), (row["id"], frame["position"])
+        assert Path(name).stem == frame_key(pixels, quality), (row["id"], frame["position"])
         checked[frame["perturbation"] or row["task"]] += 1
     assert {"jigsaw", "ChannelSwap", "Rotate180", "ZoomOut", "Mirror", "Shuffle", "Noise", "Rotate90"} <= set(checked)
 
 
-def test_files_are_written_in_display_order(sample_viubench: Path) -> None:
-    """Whatever the answer, frame files are written video by video, frame by frame, as shown."""
+def test_frame_files_carry_no_write_order(sample_viubench: Path) -> None:
+    """Frames are stored once each; no file time says which item (or worker) wrote a frame first."""
     jigsaw_hits = jigsaw_total = 0
+    frame_files = [p for p in (sample_viubench / "media").rglob("*") if p.is_file()]
+    assert len({p.stat().st_mtime_ns for p in frame_files}) == 1, "frame files differ in their modification times"
     for row in _rows(sample_viubench):
-        times = [path.stat().st_mtime_ns for path in _files(sample_viubench, row)]
-        assert times == sorted(times), row["id"]
         for video in row["videos"]:
-            # the only per-frame metadata in the items table is the display position and its time
-            assert [Path(name).name for name in video["frames"]] == [f"{k:02d}.jpg" for k in range(len(video["frames"]))]
+            # the only per-frame metadata in the items table is the content key and the frame's time
             assert video["timestamps"] == pytest.approx([k / video["sample_fps"] for k in range(len(video["frames"]))])
         if row["task"] == "jigsaw":
-            # a solver that orders clips by when they were written guesses the shown order
-            clips = len(row["videos"])
-            jigsaw_hits += row["answer"] == "".join(str(k) for k in range(1, clips + 1))
+            # a solver that orders clips by their file names guesses no better than by chance
+            keys = [min(Path(name).stem for name in video["frames"]) for video in row["videos"]]
+            order = sorted(range(len(keys)), key=lambda k: keys[k])
+            jigsaw_hits += row["answer"] == "".join(str(clip + 1) for clip in order)
             jigsaw_total += 1
     assert jigsaw_total == 2 * PER_SUBTYPE and jigsaw_hits <= 1
+
+
+def test_a_shared_file_means_equal_pixels_and_nothing_else(sample_viubench: Path) -> None:
+    """Two shown frames have one file exactly when their pixels are equal: which frames of an item other
+    items also show is told by the name no more than by the decoded pixels."""
+    names = {name for row in _rows(sample_viubench) for video in row["videos"] for name in video["frames"]}
+    decoded: dict[bytes, str] = {}
+    for name in sorted(names):
+        pixels = np.asarray(Image.open(sample_viubench / name).convert("RGB"))
+        digest = hashlib.sha256(repr(pixels.shape).encode() + pixels.tobytes()).digest()
+        assert digest not in decoded, f"{name} and {decoded.get(digest)} show the same pixels"
+        decoded[digest] = name
+    assert len(names) == len([p for p in (sample_viubench / "media").rglob("*.jpg")]), "every stored frame is shown, none twice"
 
 
 def test_item_ids_are_unique_and_stable(sample_viubench: Path) -> None:

@@ -12,6 +12,7 @@ import pytest
 from cli import viubench_cli
 from task_samples import load_samples, prompt_text
 from viubench.builtin_tasks import longvideobench
+from viubench.builtin_tasks._fixtures import longvideobench as longvideobench_fixtures
 from viubench.errors import UserError
 from viubench.runner.config import RunConfig
 from viubench.runner.engine import run_eval
@@ -31,7 +32,7 @@ def summary(samples: list[Sample | UnreadableSample]) -> list[tuple[str, str, st
 
 
 def test_the_zero_based_choice_becomes_its_letter(tmp_path: Path) -> None:
-    samples = load(longvideobench.fixture(tmp_path / "data"))
+    samples = load(longvideobench_fixtures.fixture(tmp_path / "data"))
     assert all(isinstance(s, Sample) for s in samples)
     assert summary(samples) == [
         ("soNQYQXrx_A_1", "600s/TAA", "E", "ABCDE"),
@@ -46,8 +47,8 @@ def test_the_zero_based_choice_becomes_its_letter(tmp_path: Path) -> None:
 
 
 def test_the_parquet_form_drops_na_options(tmp_path: Path) -> None:
-    json_samples = load(longvideobench.fixture(tmp_path / "json"))
-    samples = load(longvideobench.fixture_parquet(tmp_path / "parquet"))
+    json_samples = load(longvideobench_fixtures.fixture(tmp_path / "json"))
+    samples = load(longvideobench_fixtures.fixture_parquet(tmp_path / "parquet"))
     assert summary(samples) == summary(json_samples)
     four = next(s for s in samples if s.id == "soNQYQXrx_A_2")
     assert isinstance(four, Sample) and "N/A" not in prompt_text(four) and "E." not in prompt_text(four)
@@ -55,7 +56,7 @@ def test_the_parquet_form_drops_na_options(tmp_path: Path) -> None:
 
 
 def test_split_tar_parts_unpack_with_prepare(tmp_path: Path) -> None:
-    data = longvideobench.fixture_archives(tmp_path / "archived")
+    data = longvideobench_fixtures.fixture_archives(tmp_path / "archived")
     assert not (data / "videos").exists() and (data / "videos.tar.part.ab").is_file()
     with pytest.raises(UserError, match="viubench prepare longvideobench"):
         load(data)
@@ -68,7 +69,7 @@ def test_split_tar_parts_unpack_with_prepare(tmp_path: Path) -> None:
 
 
 def test_accuracy_by_duration_group_and_category_with_missing_videos_as_errors(tmp_path: Path) -> None:
-    folder = longvideobench.fixture(tmp_path / "data")
+    folder = longvideobench_fixtures.fixture(tmp_path / "data")
     (folder / "videos" / "Zb1GQ7b2vZQ.mp4").unlink()
     samples = load(folder)
     missing = [s for s in samples if isinstance(s, UnreadableSample)]
@@ -83,7 +84,7 @@ def test_accuracy_by_duration_group_and_category_with_missing_videos_as_errors(t
 
 
 def test_a_folder_without_the_split_is_one_line(tmp_path: Path) -> None:
-    folder = longvideobench.fixture(tmp_path / "data")
+    folder = longvideobench_fixtures.fixture(tmp_path / "data")
     (folder / "lvb_val.json").unlink()
     with pytest.raises(UserError, match="no lvb_val.json"):
         load(folder)

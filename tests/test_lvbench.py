@@ -12,6 +12,7 @@ import pytest
 from cli import viubench_cli
 from task_samples import load_samples, prompt_text
 from viubench.builtin_tasks import lvbench
+from viubench.builtin_tasks._fixtures import lvbench as lvbench_fixtures
 from viubench.errors import UserError
 from viubench.runner.config import RunConfig
 from viubench.runner.engine import run_eval
@@ -35,7 +36,7 @@ def run(folder: Path, answers: dict[str, str], tmp_path: Path) -> dict:
 
 
 def test_the_official_jsonl_becomes_questions_with_the_papers_instruction(tmp_path: Path) -> None:
-    samples = load(lvbench.fixture(tmp_path / "data"))
+    samples = load(lvbench_fixtures.fixture(tmp_path / "data"))
     assert all(isinstance(s, Sample) for s in samples)
     assert [s.id for s in samples] == ["101", "102", "201", "202"]
     assert [s.target for s in samples] == ["C", "B", "D", "A"]
@@ -48,7 +49,7 @@ def test_the_official_jsonl_becomes_questions_with_the_papers_instruction(tmp_pa
 
 
 def test_a_question_counts_in_every_category_it_lists_and_once_overall(tmp_path: Path) -> None:
-    folder = lvbench.fixture(tmp_path / "data")
+    folder = lvbench_fixtures.fixture(tmp_path / "data")
     answers = {"101": "C", "102": "B", "201": "A", "202": "B"}  # 101 and 102 (EU and TG) right
     results = run(folder, answers, tmp_path)
     assert results["overall"]["score"] == pytest.approx(50.0) and results["overall"]["n"] == 4  # 2 of 4, each question once
@@ -59,7 +60,7 @@ def test_a_question_counts_in_every_category_it_lists_and_once_overall(tmp_path:
 
 
 def test_missing_videos_are_counted_as_errors(tmp_path: Path) -> None:
-    folder = lvbench.fixture(tmp_path / "data")
+    folder = lvbench_fixtures.fixture(tmp_path / "data")
     (folder / "videos" / "Qm9vZGxlc3.mp4").unlink()  # gone from YouTube
     samples = load(folder)
     missing = [s for s in samples if isinstance(s, UnreadableSample)]
@@ -78,8 +79,8 @@ def test_categories_read_from_a_list_or_its_text() -> None:
 
 
 def test_lmms_eval_copy_unpacks_with_prepare_and_loads_the_same(tmp_path: Path) -> None:
-    official = load(lvbench.fixture(tmp_path / "official"))
-    data = lvbench.fixture_archives(tmp_path / "archived")
+    official = load(lvbench_fixtures.fixture(tmp_path / "official"))
+    data = lvbench_fixtures.fixture_archives(tmp_path / "archived")
     assert sorted(p.name for p in (data / "video_chunks").iterdir()) == ["videos_chunk_001.zip", "videos_chunk_002.zip"]
     with pytest.raises(UserError, match="viubench prepare lvbench"):
         load(data)
@@ -92,7 +93,7 @@ def test_lmms_eval_copy_unpacks_with_prepare_and_loads_the_same(tmp_path: Path) 
 
 
 def test_a_folder_without_annotations_is_one_line(tmp_path: Path) -> None:
-    folder = lvbench.fixture(tmp_path / "data")
+    folder = lvbench_fixtures.fixture(tmp_path / "data")
     (folder / lvbench.META).unlink()
     with pytest.raises(UserError, match="video_info.meta.jsonl"):
         load(folder)

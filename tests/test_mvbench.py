@@ -25,6 +25,7 @@ from viubench.video.decode import resize
 from viubench.video.decoded import DecodedVideo
 
 import viubench.builtin_tasks.mvbench as mvbench
+from viubench.builtin_tasks._fixtures import mvbench as mvbench_fixtures
 
 TASK = all_tasks()["mvbench"]
 SPEC = effective_spec(TASK, None)
@@ -32,7 +33,7 @@ SPEC = effective_spec(TASK, None)
 
 @pytest.fixture(scope="module")
 def main_layout(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return mvbench.fixture(tmp_path_factory.mktemp("mvbench") / "main")
+    return mvbench_fixtures.fixture(tmp_path_factory.mktemp("mvbench") / "main")
 
 
 def copy_of(folder: Path, tmp_path: Path) -> Path:
@@ -143,10 +144,10 @@ def test_a_task_without_its_videos_is_reported_and_counted_in_the_mean_of_20(mai
 
 
 def test_the_video_branch_loads_pre_cut_clips_without_bounds(tmp_path: Path) -> None:
-    data = mvbench.fixture_video_branch(tmp_path / "video-branch")
+    data = mvbench_fixtures.fixture_video_branch(tmp_path / "video-branch")
     assert not (data / "video").exists()
     samples = load(data)
-    assert len(samples) == len(mvbench.FIXTURE_QUESTIONS) and all(isinstance(s, Sample) for s in samples)
+    assert len(samples) == len(mvbench_fixtures.FIXTURE_QUESTIONS) and all(isinstance(s, Sample) for s in samples)
     for sample in samples:
         assert isinstance(sample, Sample)
         ref = sample.videos()[0]
@@ -178,7 +179,7 @@ def prepare(folder: Path) -> str:
 
 
 def test_the_archived_main_layout_unpacks_with_prepare(tmp_path: Path) -> None:
-    data = mvbench.fixture_archives(tmp_path / "archived", with_ntu=True)
+    data = mvbench_fixtures.fixture_archives(tmp_path / "archived", with_ntu=True)
     with pytest.raises(UserError, match="viubench prepare mvbench"):
         load(data)
     zips = {path.relative_to(data).as_posix() for path in (data / "video").glob("*.zip")}
@@ -192,11 +193,11 @@ def test_the_archived_main_layout_unpacks_with_prepare(tmp_path: Path) -> None:
     assert patched and all(isinstance(decode_sample(s, SPEC), list) for s in patched)
     videos = mvbench.PREPARATION.videos(data)
     assert "video/tvqa/frames_fps3_hq/castle_s01e01_seg02_clip_00/00001.jpg" in videos and all((data / v).is_file() for v in videos)
-    assert mvbench.PREPARATION.questions(data) == len(mvbench.FIXTURE_QUESTIONS)
+    assert mvbench.PREPARATION.questions(data) == len(mvbench_fixtures.FIXTURE_QUESTIONS)
 
 
 def test_the_hub_layout_without_ntu_prepares_all_but_the_ntu_clips(tmp_path: Path) -> None:
-    data = mvbench.fixture_archives(tmp_path / "archived")
+    data = mvbench_fixtures.fixture_archives(tmp_path / "archived")
     assert not (data / "video" / "nturgbd.zip").exists()
     listed = (data / "video" / "MVBench_videos_ntu.txt").read_text().split()
     report = prepare(data)

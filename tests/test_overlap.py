@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -64,9 +65,9 @@ def test_overlap_command_reports_and_exits_1(default_builds: tuple[Path, Path], 
 
 
 def test_video_split_keeps_the_two_sides_apart(texture_dir: Path, tmp_path: Path) -> None:
-    from viubench.video.files import find_videos, sha256_file
+    from viubench.video.files import list_videos, sha256_file
 
-    hashes = {p.name: sha256_file(p) for p in find_videos(texture_dir, None)}
+    hashes = {p.name: sha256_file(p) for p in list_videos(texture_dir).videos}
     # a share that puts exactly one of the two test videos on each side
     low, high = sorted(int(h[:16], 16) / 16**16 for h in hashes.values())
     share = (low + high) / 2
@@ -89,7 +90,7 @@ def test_video_split_keeps_the_two_sides_apart(texture_dir: Path, tmp_path: Path
 def test_verify_reports_damage(tmp_path: Path) -> None:
     dataset = _build("viubench", tmp_path / "ds", 1)
     assert viubench_cli("verify", str(dataset), "--media").returncode == 0
-    frame = next((dataset / "media").glob("*/v0/00.jpg"))
+    frame = next((dataset / "media").rglob("*.jpg"))
     frame.write_bytes(frame.read_bytes() + b"\0")
     result = viubench_cli("verify", str(dataset), "--media")
     assert result.returncode == 1 and "frame files differ" in result.stdout
@@ -102,3 +103,22 @@ def test_verify_reports_damage(tmp_path: Path) -> None:
     # eval refuses a damaged dataset in one line instead of scoring it
     result = viubench_cli("eval", "--model", "random", "--tasks", "viubench", "--data", f"viubench={dataset}", "--out", str(tmp_path / "runs"))
     assert result.returncode == 2 and "is damaged" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_training_build_can_exclude_every_item_of_an_eval_set(tmp_path: Path) -> None:
+    """From the same sample clips, a 12-per-subtype VIUBench and VideoSSR-30K share an item by chance
+    (grounding_rotate180); with --exclude-items the training build leaves it out, says so, and
+    'viubench overlap' finds no shared item."""
+    from cli import viubench_cli
+
+    cache = tmp_path / "cache"
+    eval_set, plain, clean = tmp_path / "ev", tmp_path / "tr", tmp_path / "tr-clean"
+    assert viubench_cli("build", "viubench", "--per-subtype", "12", "--out", str(eval_set), "--workers", "2", cache=cache).returncode == 0
+    assert viubench_cli("build", "videossr-30k", "--per-subtype", "12", "--out", str(plain), "--workers", "2", cache=cache).returncode == 0
+    shared = viubench_cli("overlap", str(eval_set), str(plain), cache=cache)
+    assert shared.returncode == 1 and "shares with" in shared.stdout and not re.search(r": 0 items", shared.stdout)
+    built = viubench_cli("build", "videossr-30k", "--per-subtype", "12", "--out", str(clean), "--workers", "2", "--exclude-items", str(eval_set), cache=cache)
+    assert built.returncode == 0, built.stderr
+    assert "excluded: the same item as" in built.stdout + built.stderr
+    after = viubench_cli("overlap", str(eval_set), str(clean), cache=cache)
+    assert re.search(r": 0 items", after.stdout), after.stdout

@@ -12,7 +12,7 @@ def test_every_package_folder_is_listed_in_pyproject() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     listed = set(config["packages"])
     found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "viubench").rglob("__init__.py")}
-    found |= {"viubench.builtin_tasks"} if (ROOT / "tasks" / "__init__.py").is_file() else set()
+    found |= {".".join(("viubench", "builtin_tasks", *p.parent.relative_to(ROOT / "tasks").parts)) for p in (ROOT / "tasks").rglob("__init__.py")}
     found |= {"viubench.report_templates"} if (ROOT / "reports" / "__init__.py").is_file() else set()
     assert found == listed
     assert config["package-dir"]["viubench.builtin_tasks"] == "tasks"

@@ -22,7 +22,9 @@ import pytest
 
 import viubench.task.registry as registry
 from cli import TESTS, viubench_cli
-from viubench.builtin_tasks import tempcompass, videomme
+from viubench.builtin_tasks import tempcompass
+from viubench.builtin_tasks._fixtures import tempcompass as tempcompass_fixtures
+from viubench.builtin_tasks._fixtures import videomme as videomme_fixtures
 from viubench.cli import main
 from viubench.task.prepare_state import STATE_FOLDER
 from viubench.task.prepare import Archive, Preparation, split_bytes
@@ -181,7 +183,7 @@ def test_members_that_would_leave_the_folder_are_refused(packed, tmp_path: Path,
 
 
 def test_the_table_counts_the_missing_videos(tmp_path: Path) -> None:
-    folder = tempcompass.fixture_archives(tmp_path / "tc")
+    folder = tempcompass_fixtures.fixture_archives(tmp_path / "tc")
     with zipfile.ZipFile(folder / tempcompass.ZIP) as bundle:
         kept = {name: bundle.read(name) for name in bundle.namelist() if "_reverse" not in name}
     write_zip(folder / tempcompass.ZIP, kept)
@@ -193,7 +195,7 @@ def test_the_table_counts_the_missing_videos(tmp_path: Path) -> None:
 
 
 def test_eval_on_a_folder_never_prepared_names_the_prepare_command(tmp_path: Path) -> None:
-    folder = tempcompass.fixture_archives(tmp_path / "tc")
+    folder = tempcompass_fixtures.fixture_archives(tmp_path / "tc")
     result = viubench_cli("eval", "--model", "random", "--tasks", "tempcompass", "--data", f"tempcompass={folder}", "--out", str(tmp_path / "runs"), cache=tmp_path / "cache")
     assert result.returncode == 2
     errors = [line for line in result.stderr.splitlines() if "error:" in line]
@@ -205,14 +207,14 @@ def test_eval_on_a_folder_never_prepared_names_the_prepare_command(tmp_path: Pat
 
 
 def test_a_folder_unpacked_by_hand_is_not_sent_to_prepare(tmp_path: Path) -> None:
-    folder = videomme.fixture(tmp_path / "vm")  # the videos are there ...
+    folder = videomme_fixtures.fixture(tmp_path / "vm")  # the videos are there ...
     write_zip(folder / "videos_chunked_01.zip", {"data/vid000.mp4": (folder / "data/vid000.mp4").read_bytes()})  # ... and so is an archive
     result = viubench_cli("eval", "--model", "random", "--tasks", "videomme", "--data", f"videomme={folder}", "--out", str(tmp_path / "runs"), cache=tmp_path / "cache")
     assert result.returncode == 0, result.stderr
 
 
 def test_video_mme_chunks_unpack_into_data(tmp_path: Path) -> None:
-    folder = videomme.fixture_archives(tmp_path / "vm")
+    folder = videomme_fixtures.fixture_archives(tmp_path / "vm")
     published = {}
     for chunk in sorted(folder.glob("videos_chunked_*.zip")):
         with zipfile.ZipFile(chunk) as bundle:
@@ -227,7 +229,7 @@ def test_without_data_the_hub_copy_is_fetched_and_prepared(tmp_path: Path, monke
     fixture for the new one, and records what was asked for."""
     import huggingface_hub
 
-    served = tempcompass.fixture_archives(tmp_path / "hub")
+    served = tempcompass_fixtures.fixture_archives(tmp_path / "hub")
     asked: list[tuple[str, object]] = []
 
     def snapshot_download(repo_id: str, allow_patterns: object = None, **_: object) -> str:

@@ -14,6 +14,7 @@ import pytest
 
 from task_samples import load_samples
 from viubench.builtin_tasks import qvhighlights
+from viubench.builtin_tasks._fixtures import qvhighlights as qvhighlights_fixtures
 from viubench.cli import main
 from viubench.runner.config import RunConfig
 from viubench.runner.engine import run_eval
@@ -30,7 +31,7 @@ def load(folder: Path) -> list[Sample | UnreadableSample]:
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return qvhighlights.fixture(tmp_path_factory.mktemp("qvh"))
+    return qvhighlights_fixtures.fixture(tmp_path_factory.mktemp("qvh"))
 
 
 def by_id(samples: list[Sample | UnreadableSample]) -> dict[str, Sample]:
@@ -39,7 +40,7 @@ def by_id(samples: list[Sample | UnreadableSample]) -> dict[str, Sample]:
 
 def test_every_window_is_kept_relative_to_the_clip(folder: Path) -> None:
     samples = by_id(load(folder))
-    assert sorted(samples) == sorted(str(row["qid"]) for row in qvhighlights.FIXTURE_ROWS)
+    assert sorted(samples) == sorted(str(row["qid"]) for row in qvhighlights_fixtures.FIXTURE_ROWS)
     assert samples["2581"].target == "4-10;60-70;120-124"  # three windows, in the published order
     assert samples["2579"].target == "82-150"  # no 210 s offset from the vid
     assert samples["2579"].videos()[0].path.endswith("videos/NUsG9BgSes0_210.0_360.0.mp4")
@@ -82,19 +83,19 @@ def test_a_window_past_the_clip_is_clamped_and_counted(folder: Path, tmp_path: P
 
 
 def test_an_unreadable_line_or_missing_clip_is_that_query_only(tmp_path: Path) -> None:
-    folder = qvhighlights.fixture(tmp_path / "qvh")
+    folder = qvhighlights_fixtures.fixture(tmp_path / "qvh")
     rows = (folder / qvhighlights.ANNOTATIONS).read_text()
-    missing = dict(qvhighlights.FIXTURE_ROWS[0], qid=1, vid="absent_0.0_150.0")
+    missing = dict(qvhighlights_fixtures.FIXTURE_ROWS[0], qid=1, vid="absent_0.0_150.0")
     (folder / qvhighlights.ANNOTATIONS).write_text(rows + "{not json\n" + json.dumps(missing) + "\n")
     samples = load(folder)
     broken = [s for s in samples if isinstance(s, UnreadableSample)]
-    assert len(samples) == len(qvhighlights.FIXTURE_ROWS) + 2
+    assert len(samples) == len(qvhighlights_fixtures.FIXTURE_ROWS) + 2
     assert sorted(s.error for s in broken) == ["unreadable annotation line 8: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)", "video absent_0.0_150.0 not found"]
 
 
 @pytest.mark.parametrize("top", ["videos/", ""])
 def test_the_clips_tarball_unpacks_with_or_without_its_top_folder(tmp_path: Path, top: str) -> None:
-    folder = qvhighlights.fixture(tmp_path / "qvh")
+    folder = qvhighlights_fixtures.fixture(tmp_path / "qvh")
     clips = sorted((folder / "videos").glob("*.mp4"))
     with tarfile.open(folder / qvhighlights.TARBALL, "w:gz") as bundle:
         for clip in clips:

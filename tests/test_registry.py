@@ -14,9 +14,10 @@ from viubench.task.registry import all_tasks
 
 PLUGIN = '''
 from viubench.task.registry import Task
-from viubench.builtin_tasks.videomme import CONFIG, load, fixture
+from viubench.builtin_tasks.videomme import CONFIG, load
+from viubench.builtin_tasks._fixtures import writer
 
-TASKS = [Task(CONFIG.model_copy(update={"name": "my-videoqa"}), load, fixture)]
+TASKS = [Task(CONFIG.model_copy(update={"name": "my-videoqa"}), load, writer("videomme"))]
 '''
 
 

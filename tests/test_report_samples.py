@@ -17,7 +17,7 @@ from report_page import page_items
 from synthetic_runs import synthetic_runs
 from test_report import browser  # noqa: F401  (the headless Chromium fixture)
 
-from viubench.report.legend import abbreviations
+from viubench.task.registry import all_tasks
 
 RUNS, SAMPLES = 5, 10_000
 PAGE_LIMIT = 1_500_000  # bytes of the HTML page for 5 runs x 10,000 samples
@@ -137,7 +137,7 @@ def test_the_page_opens_filters_searches_sorts_and_pages_in_chromium(big: dict, 
     page.set_viewport_size({"width": 1100, "height": 900})
 
     # the abbreviations' meanings: tooltips on Table 1's headers and a legend beneath it
-    short = abbreviations()
+    short = {name: all_tasks()["viubench"].label(name) for name in all_tasks()["viubench"].config.subtasks}
     titles = page.eval_on_selector_all("#viubench thead abbr", "as => as.map(a => [a.textContent, a.title])")
     assert titles and all(title.startswith(next(k for k, v in short.items() if v == text)) for text, title in titles)
     assert all(f"{v}" in page.inner_text("#viubench-legend") for v in ("CE", "CH", "Chan", "Rot", "JE", "JH"))

@@ -31,7 +31,6 @@ METRICS: dict[str, Callable[..., Any]] = {
             "choice_score",
             "recall_at",
             "bootstrap_interval",
-            "paired_bootstrap_delta",
         )
     },
     "strict_score": rewards.strict_score,
@@ -173,12 +172,3 @@ def test_bootstrap_contains_mean_and_is_deterministic() -> None:
         assert 0.0 <= low <= high <= 1.0
     wide = metrics.bootstrap_interval(scores, seed=5, confidence=0.99)
     assert wide[0] <= low and high <= wide[1]
-
-
-def test_paired_bootstrap_sees_a_consistent_gain() -> None:
-    rng = random.Random(4)
-    a = [rng.random() for _ in range(200)]
-    b = [x + 0.1 + rng.uniform(-0.05, 0.05) for x in a]
-    low, high = metrics.paired_bootstrap_delta(a, b, seed=1)
-    assert 0.09 < low < high < 0.11
-    assert (low, high) == metrics.paired_bootstrap_delta(a, b, seed=1)

@@ -12,6 +12,7 @@ import pytest
 
 from task_samples import load_samples
 from viubench.builtin_tasks import tacos
+from viubench.builtin_tasks._fixtures import tacos as tacos_fixtures
 from viubench.cli import main
 from viubench.task.kinds import score_response
 from viubench.task.registry import all_tasks
@@ -26,7 +27,7 @@ def load(folder: Path) -> list[Sample | UnreadableSample]:
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tacos.fixture(tmp_path_factory.mktemp("tacos"))
+    return tacos_fixtures.fixture(tmp_path_factory.mktemp("tacos"))
 
 
 def prepare(folder: Path) -> int:
@@ -77,7 +78,7 @@ def test_prepare_reports_which_named_videos_are_present(folder: Path, tmp_path: 
 
 
 def test_a_video_entry_without_fps_is_unreadable_not_a_crash(tmp_path: Path) -> None:
-    folder = tacos.fixture(tmp_path / "tacos")
+    folder = tacos_fixtures.fixture(tmp_path / "tacos")
     annotations = json.loads((folder / tacos.FRAMES_FILE).read_text())
     annotations["s99-d01.avi"] = {"num_frames": 100, "timestamps": [[0, 10]], "sentences": ["x"]}
     (folder / tacos.FRAMES_FILE).write_text(json.dumps(annotations))

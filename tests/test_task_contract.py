@@ -81,3 +81,19 @@ def test_task_round_trips_through_a_run(name: str, tmp_path: Path) -> None:
         assert result["aggregates"]["rule_scored"]["score"] == pytest.approx(100.0)
     else:
         assert result["overall"]["score"] == pytest.approx(100.0)
+
+
+@pytest.mark.parametrize("name", TASKS)
+def test_task_facts_name_what_the_task_declares(name: str) -> None:
+    """A task's column labels and published per-subtask figures name subtasks it declares, its published
+    figures name each model once, and a judged task carries the protocol its config names."""
+    task = all_tasks()[name]
+    declared = set(task.config.subtasks)
+    if task.presentation is not None:
+        assert set(task.presentation.columns) <= declared, f"{name}: labels for undeclared subtasks"
+    if task.paper is not None:
+        models = [figure.model for figure in task.paper.figures]
+        assert len(models) == len(set(models)), f"{name}: a model published twice"
+        for figure in task.paper.figures:
+            assert set(figure.subtasks) <= declared, f"{name}: {figure.model}'s figures name undeclared subtasks"
+    assert (task.judge.name if task.judge else None) == task.config.judge

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from task_samples import load_samples, prompt_text
-from viubench.builtin_tasks import tempcompass
+from viubench.builtin_tasks._fixtures import tempcompass as tempcompass_fixtures
 from viubench.runner.config import RunConfig, effective_spec
 from viubench.runner.engine import run_eval
 from viubench.task.registry import TaskContext, all_tasks
@@ -28,7 +28,7 @@ def load(folder: Path) -> list[Sample | UnreadableSample]:
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tempcompass.fixture(tmp_path_factory.mktemp("tempcompass"))
+    return tempcompass_fixtures.fixture(tmp_path_factory.mktemp("tempcompass"))
 
 
 def test_the_published_rows_become_questions_with_the_options_shown_once(folder: Path) -> None:
@@ -57,7 +57,7 @@ def test_accuracy_is_over_questions_with_the_dimensions_beside_it(folder: Path, 
 
 
 def test_only_the_multi_choice_config_is_read(tmp_path: Path) -> None:
-    folder = tempcompass.fixture(tmp_path / "tc")
+    folder = tempcompass_fixtures.fixture(tmp_path / "tc")
     (folder / "yes_no").mkdir()
     rows = [{"video_id": "1034419625", "question": "Is the person juggling?", "answer": "yes", "dim": "action"}]
     pq.write_table(pa.Table.from_pylist(rows), folder / "yes_no" / "test-00000-of-00001.parquet")
@@ -65,7 +65,7 @@ def test_only_the_multi_choice_config_is_read(tmp_path: Path) -> None:
 
 
 def test_an_answer_that_is_not_an_option_is_that_questions_error(tmp_path: Path) -> None:
-    folder = tempcompass.fixture(tmp_path / "tc")
+    folder = tempcompass_fixtures.fixture(tmp_path / "tc")
     path = folder / "multi-choice" / "test-00000-of-00001.parquet"
     rows = pq.read_table(path).to_pylist()
     rows[2]["answer"] = "C. sailing"  # the question offers A and B only

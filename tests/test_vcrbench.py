@@ -17,6 +17,7 @@ from cli import viubench_cli
 from task_samples import load_samples, prompt_text
 from viubench.backends.baselines import random_answer
 from viubench.builtin_tasks import vcrbench
+from viubench.builtin_tasks._fixtures import vcrbench as vcrbench_fixtures
 from viubench.errors import UserError
 from viubench.runner.config import effective_spec
 from viubench.task.kinds import score_response
@@ -34,7 +35,7 @@ def load(folder: Path) -> list[Sample | UnreadableSample]:
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The published layout (every item, videos in v1/videos/video.zip), after ``viubench prepare``."""
-    data = vcrbench.fixture_archives(tmp_path_factory.mktemp("vcrbench") / "VCR-Bench")
+    data = vcrbench_fixtures.fixture_archives(tmp_path_factory.mktemp("vcrbench") / "VCR-Bench")
     result = viubench_cli("prepare", "vcr-bench", "--data", str(data), cache=data.parent / "cache")
     assert result.returncode == 0, result.stderr
     return data
@@ -48,7 +49,7 @@ def samples(prepared: Path) -> dict[str, Sample]:
 
 
 def test_the_archive_must_be_prepared_before_eval(tmp_path: Path) -> None:
-    data = vcrbench.fixture_archives(tmp_path / "VCR-Bench")
+    data = vcrbench_fixtures.fixture_archives(tmp_path / "VCR-Bench")
     assert sorted(p.relative_to(data).as_posix() for p in data.rglob("*") if p.is_file()) == ["v1/videos/meta_info_video.json", "v1/videos/video.zip"]
     with pytest.raises(UserError, match="viubench prepare vcr-bench"):
         load(data)
@@ -56,7 +57,7 @@ def test_the_archive_must_be_prepared_before_eval(tmp_path: Path) -> None:
 
 def test_prepare_unpacks_the_videos_where_video_path_points(prepared: Path, samples: dict[str, Sample]) -> None:
     """``video_path`` (``video/<source>/<file>.mp4``) is relative to v1/videos/, not to the data folder."""
-    assert vcrbench.questions(prepared) == 6
+    assert vcrbench.PREPARATION.questions(prepared) == 6
     for item in json.loads((prepared / "v1/videos/meta_info_video.json").read_text()):
         assert samples[str(item["id"])].videos()[0].path == str(prepared / "v1" / "videos" / item["video_path"])
     assert all((prepared / name).is_file() for name in vcrbench.videos(prepared))
@@ -88,7 +89,7 @@ def test_options_glued_to_the_question_mark_are_parsed() -> None:
 
 
 def test_the_prompt_is_the_published_question_and_the_instruction_of_its_kind(samples: dict[str, Sample]) -> None:
-    assert prompt_text(samples["3"]).strip() == vcrbench.MC_PLOT.strip() + "\nAnswer with the option letter directly."
+    assert prompt_text(samples["3"]).strip() == vcrbench_fixtures.MC_PLOT.strip() + "\nAnswer with the option letter directly."
     assert samples["3"].answer_format.letters == "ABCD" and samples["7"].answer_format.letters == "ABC"
     assert prompt_text(samples["12"]).strip() == "When does the person turn the light on?\nGive the start and end time in seconds as [start, end]."
     assert prompt_text(samples["20"]).strip().endswith("as [x1, y1, x2, y2] (top-left and bottom-right corners).")
@@ -120,7 +121,7 @@ def test_the_random_baseline_answers_every_kind_in_its_form(samples: dict[str, S
 
 
 def test_an_answer_that_is_not_an_option_or_a_missing_video_is_that_items_error(tmp_path: Path) -> None:
-    data = vcrbench.fixture(tmp_path / "data", free_text=True)
+    data = vcrbench_fixtures.fixture(tmp_path / "data", free_text=True)
     path = data / "v1/videos/meta_info_video.json"
     items = json.loads(path.read_text())
     items[0]["answer"] = "E"

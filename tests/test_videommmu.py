@@ -17,6 +17,7 @@ from cli import viubench_cli
 from task_samples import load_samples, prompt_text
 from viubench.backends.baselines import random_answer
 from viubench.builtin_tasks import videommmu
+from viubench.builtin_tasks._fixtures import videommmu as videommmu_fixtures
 from viubench.errors import UserError
 from viubench.runner.config import RunConfig, effective_spec
 from viubench.runner.engine import run_eval
@@ -34,7 +35,7 @@ def load(folder: Path) -> list[Sample | UnreadableSample]:
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return videommmu.fixture(tmp_path_factory.mktemp("videommmu"))
+    return videommmu_fixtures.fixture(tmp_path_factory.mktemp("videommmu"))
 
 
 def test_open_ended_items_are_left_out_and_the_null_type_item_is_kept(folder: Path) -> None:
@@ -74,7 +75,7 @@ def test_each_video_is_found_in_its_disciplines_folder(folder: Path, tmp_path: P
     assert samples["Perception-dev_Biology_3"].videos()[0].path.endswith("Science/dev_Biology_3.mp4")
     assert samples["Comprehension-validation_Accounting_12"].videos()[0].path.endswith("Business/validation_Accounting_12.mp4")
     assert samples["Perception-validation_Art_Theory_5"].videos()[0].path.endswith("Art/validation_Art_Theory_5.mp4")
-    moved = videommmu.fixture(tmp_path / "data")
+    moved = videommmu_fixtures.fixture(tmp_path / "data")
     (moved / "Science" / "dev_Biology_3.mp4").rename(moved / "Art" / "dev_Biology_3.mp4")
     (moved / "Business" / "validation_Accounting_12.mp4").unlink()
     found = {s.id: s for s in load(moved)}
@@ -99,7 +100,7 @@ def test_accuracy_is_over_questions_with_the_tracks_beside_it(folder: Path, tmp_
 
 
 def test_an_answer_that_is_not_an_option_is_that_questions_error(tmp_path: Path) -> None:
-    folder = videommmu.fixture(tmp_path / "data")
+    folder = videommmu_fixtures.fixture(tmp_path / "data")
     path = folder / "Comprehension" / "test-00000-of-00001.parquet"
     table = pq.read_table(path)
     rows = table.to_pylist()
@@ -118,7 +119,7 @@ def test_a_folder_without_the_track_configs_is_one_line(tmp_path: Path) -> None:
 
 
 def test_the_discipline_zips_are_unpacked_by_prepare(tmp_path: Path) -> None:
-    data = videommmu.fixture_archives(tmp_path / "archived")
+    data = videommmu_fixtures.fixture_archives(tmp_path / "archived")
     assert sorted(p.name for p in data.glob("*.zip")) == ["Art.zip", "Business.zip", "Science.zip"]
     with pytest.raises(UserError, match="viubench prepare videommmu"):
         load(data)

@@ -15,7 +15,7 @@ import pytest
 from cli import viubench_cli
 from task_samples import load_samples, prompt_text
 from viubench.backends.baselines import random_answer
-from viubench.builtin_tasks import videott
+from viubench.builtin_tasks._fixtures import videott as videott_fixtures
 from viubench.errors import UserError
 from viubench.runner.config import RunConfig, effective_spec
 from viubench.runner.engine import run_eval
@@ -32,7 +32,7 @@ def load(folder: Path) -> list[Sample | UnreadableSample]:
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return videott.fixture(tmp_path_factory.mktemp("videott"))
+    return videott_fixtures.fixture(tmp_path_factory.mktemp("videott"))
 
 
 def test_the_published_rows_become_questions_with_the_options_shown_once(folder: Path) -> None:
@@ -70,7 +70,7 @@ def test_the_random_baseline_answers_only_offered_letters(folder: Path) -> None:
 
 
 def test_an_answer_outside_the_option_block_or_a_missing_video_is_that_questions_error(tmp_path: Path) -> None:
-    folder = videott.fixture(tmp_path / "data")
+    folder = videott_fixtures.fixture(tmp_path / "data")
     path = folder / "data" / "test-00000-of-00001.parquet"
     rows = pq.read_table(path).to_pylist()
     rows[0]["answer"] = "E"
@@ -83,7 +83,7 @@ def test_an_answer_outside_the_option_block_or_a_missing_video_is_that_questions
 
 
 def test_only_the_test_split_is_read(tmp_path: Path) -> None:
-    folder = videott.fixture(tmp_path / "data")
+    folder = videott_fixtures.fixture(tmp_path / "data")
     rows = [{"video_id": "7123456789", "question": "What happens?", "question_prompt": "", "answer": "the cat jumps", "capability": "Element Counting"}]
     pq.write_table(pa.Table.from_pylist(rows), folder / "data" / "test_paraphrased_oe-00000-of-00001.parquet")
     assert len(load(folder)) == 3
@@ -93,7 +93,7 @@ def test_only_the_test_split_is_read(tmp_path: Path) -> None:
 
 
 def test_the_zips_are_unpacked_by_prepare(tmp_path: Path) -> None:
-    data = videott.fixture_archives(tmp_path / "archived")
+    data = videott_fixtures.fixture_archives(tmp_path / "archived")
     assert sorted(p.name for p in data.glob("*.zip")) == ["Benchmark-AllVideos-LQ.zip", "Benchmark-AllVideos-LQ_part2.zip"]
     with pytest.raises(UserError, match="viubench prepare video-tt"):
         load(data)

@@ -11,6 +11,7 @@ import pytest
 
 from cli import viubench_cli
 from viubench.builtin_tasks import vinoground
+from viubench.builtin_tasks._fixtures import vinoground as vinoground_fixtures
 from viubench.errors import UserError
 from viubench.runner.config import RunConfig, effective_spec
 from viubench.runner.engine import run_eval
@@ -30,7 +31,7 @@ def question_text(sample: Sample) -> str:
 
 
 def test_the_fixture_is_two_pairs_of_the_published_questions(tmp_path: Path) -> None:
-    samples = load(vinoground.fixture(tmp_path / "data"))
+    samples = load(vinoground_fixtures.fixture(tmp_path / "data"))
     assert [s.id for s in samples] == ["0_pos", "0_neg", "1_pos", "1_neg"]
     assert [s.subtask for s in samples] == ["action", "action", "object", "object"]  # vinoground.csv's major
     assert samples[0].metadata["minor"] == ["interaction", "cyclical"] and samples[2].metadata["minor"] == []
@@ -43,7 +44,7 @@ def test_the_fixture_is_two_pairs_of_the_published_questions(tmp_path: Path) -> 
 
 
 def test_the_question_file_inside_the_videos_folder_is_read(tmp_path: Path) -> None:
-    data = vinoground.fixture(tmp_path / "data")
+    data = vinoground_fixtures.fixture(tmp_path / "data")
     (data / "vinoground_textscore.json").rename(data / "vinoground_videos" / "vinoground_textscore.json")
     (data / "vinoground.csv").unlink()  # categories are optional
     samples = load(data)
@@ -51,7 +52,7 @@ def test_the_question_file_inside_the_videos_folder_is_read(tmp_path: Path) -> N
 
 
 def test_video_score_items_only_when_the_concatenated_videos_are_there(tmp_path: Path) -> None:
-    data = vinoground.fixture(tmp_path / "data", video_score=True)
+    data = vinoground_fixtures.fixture(tmp_path / "data", video_score=True)
     samples = load(data)
     assert [s.id for s in samples[4:]] == ["0_pos_video", "0_neg_video", "1_pos_video", "1_neg_video"]
     assert all("vinoground_videos_concated" in (s.videos()[0].path or "") for s in samples[4:])
@@ -61,26 +62,26 @@ def test_video_score_items_only_when_the_concatenated_videos_are_there(tmp_path:
 
 
 def test_zipped_videos_are_refused_until_prepared_then_load_as_unpacked(tmp_path: Path) -> None:
-    zipped = vinoground.fixture_archives(tmp_path / "zipped", video_score=True)
+    zipped = vinoground_fixtures.fixture_archives(tmp_path / "zipped", video_score=True)
     with pytest.raises(UserError, match="viubench prepare vinoground"):
         load(zipped)
     result = viubench_cli("prepare", "vinoground", "--data", str(zipped))
     assert result.returncode == 0, result.stderr
-    plain = load(vinoground.fixture(tmp_path / "plain", video_score=True))
+    plain = load(vinoground_fixtures.fixture(tmp_path / "plain", video_score=True))
     assert [(s.id, s.target, s.subtask) for s in load(zipped)] == [(s.id, s.target, s.subtask) for s in plain]
     assert sorted(vinoground.videos(zipped)) == sorted(str(p.relative_to(zipped)) for p in zipped.rglob("*.mp4"))
-    assert vinoground.questions(zipped) == 8
+    assert vinoground.TASKS[0].prepare.questions(zipped) == 8
 
 
 def test_no_question_file_is_one_line(tmp_path: Path) -> None:
-    data = vinoground.fixture(tmp_path / "data")
+    data = vinoground_fixtures.fixture(tmp_path / "data")
     (data / "vinoground_textscore.json").unlink()
     with pytest.raises(UserError, match="no vinoground_textscore.json"):
         load(data)
 
 
 def test_a_run_reports_the_text_score_over_pairs(tmp_path: Path) -> None:
-    data = vinoground.fixture(tmp_path / "data")
+    data = vinoground_fixtures.fixture(tmp_path / "data")
     samples = load(data)
     answers = {s.id: s.target for s in samples}
     answers["0_neg"] = "B" if answers["0_neg"] == "A" else "A"  # one wrong item: pair 0 scores 0
@@ -100,7 +101,7 @@ def test_a_run_reports_the_text_score_over_pairs(tmp_path: Path) -> None:
 
 
 def test_a_limit_that_splits_a_pair_leaves_it_out(tmp_path: Path) -> None:
-    data = vinoground.fixture(tmp_path / "data")
+    data = vinoground_fixtures.fixture(tmp_path / "data")
     answers = tmp_path / "answers.json"
     answers.write_text(json.dumps({s.id: s.target for s in load(data)}))
     outcome = run_eval(RunConfig(model=f"scripted:{answers}", tasks=["vinoground"], data={"vinoground": str(data)}, out=str(tmp_path / "runs"), limit=3, media_workers=1))
@@ -109,7 +110,7 @@ def test_a_limit_that_splits_a_pair_leaves_it_out(tmp_path: Path) -> None:
 
 
 def test_an_idx_that_names_no_pair_is_one_line(tmp_path: Path) -> None:
-    data = vinoground.fixture(tmp_path / "data")
+    data = vinoground_fixtures.fixture(tmp_path / "data")
     rows = json.loads((data / "vinoground_textscore.json").read_text())
     rows[1]["idx"] = 7  # the pair could not be scored: refused, never silently left out
     (data / "vinoground_textscore.json").write_text(json.dumps(rows))

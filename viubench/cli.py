@@ -88,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--print-mix", action="store_true", help="print the resolved mix as YAML (a starting point for a mix file) and exit")
     build.add_argument("--video-split", choices=("eval", "train"), help="use only this side of a fixed split of the videos by content hash, so an eval build and a training build never share footage")
     build.add_argument("--eval-share", type=float, default=0.2, metavar="F", help="with --video-split: share of the videos on the eval side (default: 0.2)")
+    build.add_argument("--exclude-items", type=Path, metavar="DATASET", help="leave out every item DATASET holds (the eval set a model trained on this build will be scored on); they are listed as skipped")
     _executor_arguments(build)
 
     overlap = commands.add_parser(

@@ -8,6 +8,8 @@ from typing import Callable, Iterator
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+ProgressHook = Callable[[str, int, "int | None", int], None]  # (task, done, total, errors): a run's and a judge's progress
+
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 stdout = Console(highlight=False, soft_wrap=True)  # lines are never cut; tables fit the width
 if not stdout.is_terminal:

@@ -1,9 +1,16 @@
-"""Where viubench keeps what it makes for the user: the cache of default datasets."""
+"""Where viubench keeps what it makes for the user (the cache of default datasets), and how it orders
+and confines the names of files and samples."""
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+
+
+def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
+    """A sort key that orders the numbers inside names by value: ``chunk_2`` before ``chunk_10``, ``q2`` before ``q10``."""
+    return tuple((0, int(piece)) if piece.isdigit() else (1, piece) for piece in re.split(r"(\d+)", name) if piece)
 
 
 def cache_root() -> Path:

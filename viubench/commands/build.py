@@ -33,7 +33,8 @@ def run_build(args: argparse.Namespace) -> int:
     if executor.kind == "local" and useful_workers(args.workers) < args.workers:
         console.print(f"--workers {args.workers}: using {useful_workers(args.workers)}, one per CPU core (more would only compete for them)", markup=False)
     with progress_bar(f"building {mix.name}") as update:
-        summary = build_dataset(mix, out, args.videos, seed=args.seed, workers=args.workers, progress=update, split=split, wait=args.wait, executor=executor)
+        summary = build_dataset(mix, out, args.videos, seed=args.seed, workers=args.workers, progress=update, split=split, wait=args.wait, executor=executor,
+                                exclude=args.exclude_items)
     print_summary(summary)
     return 0
 

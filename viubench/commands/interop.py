@@ -20,6 +20,7 @@ def run_export_command(args: argparse.Namespace) -> int:
         markup=False,
     )
     stdout.print(f"run it: lmms-eval --tasks viubench --include_path {summary.out} --log_samples --output_path OUT --model ... --model_args ...", markup=False)
+    stdout.print("from a folder without a viubench/ subfolder: there lmms-eval finds no task and still exits 0 (docs/lmms-eval.md)", markup=False)
     return 0
 
 
@@ -32,12 +33,15 @@ def run_import_command(args: argparse.Namespace) -> int:
     outcome = import_lmms(args.path, args.out, data)
     if not any(outcome.imported.values()):
         raise UserError(f"{args.path}: no document matched a viubench sample ({len(outcome.unmatched)} unmatched, e.g. {outcome.unmatched[0].describe()})")
-    for table in results_tables(f"lmms-eval run imported ({outcome.run_dir.name})", outcome.results, False):
+    for table in results_tables(outcome.model, outcome.results, False):
         stdout.print(table)
     for task in outcome.skipped:
         console.print(f"not imported: lmms-eval task {task!r} has no viubench counterpart", markup=False)
     for missing in outcome.unmatched:
         console.print(f"unmatched: {missing.describe()}", markup=False, soft_wrap=True)
+    for task, blocks in outcome.reasoning.items():
+        if blocks.responses:
+            console.print(f"{task}: {blocks.describe()} (lmms-eval scored its filtered_resps, viubench the raw response)", markup=False)
     counts = ", ".join(f"{task}: {n}" for task, n in outcome.imported.items())
     stdout.print(f"run: {outcome.run_dir}  (imported {counts}; {len(outcome.unmatched)} documents unmatched)", markup=False)
     return 0

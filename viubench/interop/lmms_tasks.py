@@ -10,8 +10,9 @@ unmatched, never guessed.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from viubench.task.sample import Sample
 

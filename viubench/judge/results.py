@@ -19,7 +19,7 @@ from typing import Any
 
 from viubench.judge.journal import JudgeJournal
 from viubench.judge.protocol import JudgeProtocol, addresses_judge
-from viubench.judge.registry import judge_protocol
+from viubench.task.registry import judge_protocol
 from viubench.judge.verdicts import judgeable, settled_verdicts
 from viubench.rundir.manifest import read_manifest
 from viubench.task.spec import TaskConfig

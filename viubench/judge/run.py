@@ -8,22 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from viubench.backends.base import Backend, GenerationConfig, Request
 from viubench.backends.registry import resolve_model
 from viubench.judge.config import JudgeConfig
-from viubench.console import console
+from viubench.console import ProgressHook, console
 from viubench.judge.journal import MAX_ATTEMPTS, UNPARSABLE, JudgeJournal, journal_path
 from viubench.errors import one_line, redact, secret_values
 from viubench.judge.protocol import REMINDER, JudgeCall, JudgeParseError, JudgeProtocol, bounded
-from viubench.judge.registry import judge_protocol
 from viubench.judge.verdicts import judgeable, settled_verdicts
 from viubench.rundir.identity import model_fingerprint
 from viubench.rundir.record import SampleRecord
 from viubench.task.sample import AnswerFormat, Message, Part
 
-ProgressHook = Callable[[str, int, int | None, int], None]
 
 
 def judge_key(judge: JudgeConfig) -> str:
@@ -48,8 +46,7 @@ class JudgeStats:
 
 def judge_run(run_dir: Path, tasks: list[Any], judge: JudgeConfig, progress: ProgressHook | None = None) -> dict[str, Any]:
     """Judge every task of ``tasks`` that declares a judge protocol; what the manifest records of it."""
-    judged = [(task, judge_protocol(task.config)) for task in tasks]
-    judged = [(task, protocol) for task, protocol in judged if protocol is not None]
+    judged = [(task, task.judge) for task in tasks if task.judge is not None]  # the protocol each task declares
     summary: dict[str, Any] = {"model": judge.model, "key": judge_key(judge), "tasks": {}}
     if not judged:
         console.print(f"--judge {judge.model}: no task of this run has judged metrics; nothing to judge", markup=False)

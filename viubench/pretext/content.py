@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, Sequence
 
 import numpy as np
 
@@ -31,8 +31,9 @@ class SourceVideo:
 
 
 class FrameFetcher(Protocol):
-    def __call__(self, video: SourceVideo, indices: list[int], size: tuple[int, int]) -> np.ndarray:
-        """Frames of ``video`` at ``indices`` as ``(n, H, W, 3)`` uint8 RGB resized to ``size``."""
+    def __call__(self, video: SourceVideo, indices: list[int], size: tuple[int, int]) -> Sequence[np.ndarray]:
+        """Frames of ``video`` at ``indices``, each ``(H, W, 3)`` uint8 RGB resized to ``size``; they may be
+        read-only arrays shared with other items (a perturbation returns a new array)."""
         ...
 
 

@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw
 
 from viubench.pretext.content import FrameFetcher, ItemContent, Provenance, SourceVideo
 from viubench.pretext.prompts import COUNTING_QUESTION
@@ -61,6 +61,32 @@ def shape_mask(spec: dict[str, Any], width: int, height: int) -> np.ndarray:
     return np.asarray(mask) > 0
 
 
+def grow(mask: np.ndarray, gap: int) -> np.ndarray:
+    """``mask`` dilated by ``gap`` pixels in every direction (a square window of side ``2 * gap + 1``,
+    cut at the frame's edges): the pixels a later shape must keep clear of.
+
+    Only the shape's bounding box plus the gap is worked on; the result is the same, pixel for pixel,
+    as a maximum filter of that window over the whole frame.
+    """
+    grown = np.zeros_like(mask)
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
+        return grown
+    top, left = int(rows[0]) - gap, int(cols[0]) - gap
+    box = np.pad(mask[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], gap)
+    height, width = box.shape
+    across = np.zeros_like(box)
+    for shift in range(-gap, gap + 1):  # the window's rows, then its columns (a square is separable)
+        across[:, max(0, shift) : width + min(0, shift)] |= box[:, max(0, -shift) : width - max(0, shift)]
+    spread = np.zeros_like(box)
+    for shift in range(-gap, gap + 1):
+        spread[max(0, shift) : height + min(0, shift), :] |= across[max(0, -shift) : height - max(0, shift), :]
+    y0, x0 = max(top, 0), max(left, 0)
+    y1, x1 = min(top + height, mask.shape[0]), min(left + width, mask.shape[1])
+    grown[y0:y1, x0:x1] = spread[y0 - top : y1 - top, x0 - left : x1 - left]
+    return grown
+
+
 def _fits(spec: dict[str, Any], width: int, height: int) -> bool:
     """The shape lies wholly inside the frame."""
     half = spec["size"] / 2 if spec["shape"] == "circle" else spec["size"] / math.sqrt(3 if spec["shape"] == "triangle" else 2)
@@ -88,8 +114,7 @@ def place_shapes(rng: np.random.Generator, shape: str, copies: int, width: int, 
             mask = shape_mask(spec, width, height)
             if not np.any(mask & occupied):
                 placed.append(spec)
-                grown = Image.fromarray(mask.astype(np.uint8) * 255).filter(ImageFilter.MaxFilter(2 * GAP + 1))
-                occupied |= np.asarray(grown) > 0
+                occupied |= grow(mask, GAP)
                 break
         else:
             raise PlacementError(f"{copies} {shape}s do not fit without overlap in a {width}x{height} frame")

@@ -8,6 +8,7 @@ only Gaussian noise is fresh per frame, from a seed drawn once.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any, Callable
 
 import numpy as np
@@ -132,6 +133,32 @@ PIXEL_OPS: dict[str, Callable[[np.ndarray, Params, int], np.ndarray]] = {
 assert set(PIXEL_OPS) | REMAPS == set(PERTURBATIONS)
 
 
+# What each pixel op reads besides the frame (the others read only the frame).
+_OP_INPUTS: dict[str, Callable[[Params, int], tuple]] = {
+    "Noise": lambda params, position: (params["sigma"], params["noise_seed"], position),
+    "ZoomIn": lambda params, position: (params["scale"],),
+    "ZoomOut": lambda params, position: (params["scale"],),
+}
+_SHARED_RESULTS: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+SHARED_RESULTS_KEPT = 96
+
+
 def apply_pixel_op(name: str, frame: np.ndarray, params: Params, position: int) -> np.ndarray:
-    """``frame`` with perturbation ``name`` applied (``position`` seeds per-frame noise)."""
-    return PIXEL_OPS[name](frame, params, position)
+    """``frame`` with perturbation ``name`` applied (``position`` seeds per-frame noise).
+
+    A read-only ``frame`` is a decoded frame shared by many items (the build's frame cache): the op's
+    result for it is kept (read-only too) for the next item that perturbs the same frame alike."""
+    if frame.flags.writeable:
+        return PIXEL_OPS[name](frame, params, position)
+    inputs = _OP_INPUTS.get(name)
+    key = (id(frame), name, inputs(params, position) if inputs else ())
+    kept = _SHARED_RESULTS.get(key)
+    if kept is not None and kept[0] is frame:
+        _SHARED_RESULTS.move_to_end(key)
+        return kept[1]
+    result = PIXEL_OPS[name](frame, params, position)
+    result.flags.writeable = False
+    _SHARED_RESULTS[key] = (frame, result)  # the frame kept alive with it: its id is not reused meanwhile
+    while len(_SHARED_RESULTS) > SHARED_RESULTS_KEPT:
+        _SHARED_RESULTS.popitem(last=False)
+    return result

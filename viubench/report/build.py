@@ -11,18 +11,18 @@ from viubench import __version__
 from viubench.models import load_models, model_location
 from viubench.report import charts
 from viubench.report.compare import paired_delta
-from viubench.report.paper import DOMAIN_ORDER, DOWNSTREAM, VIUBENCH_COLUMNS, grounding_paper_rows, paper_rows
-from viubench.report.runs import RunView, load_runs, label_runs
+from viubench.report.paper import DOMAIN_ORDER, domain_of, grounding_paper_rows, label_of, paper_order, paper_rows, title_of
+from viubench.report.runs import RunView, label_runs, load_runs
 from viubench.report.legend import column_legend
 from viubench.report.samples import sample_browser
 from viubench.report.protocol import imported_notes
-from viubench.report.terminal import ABBREVIATIONS
 from viubench.checkpoint import read_meta
+from viubench.task.registry import Task, all_tasks
 
 GROUNDING_KEYS = ("miou", "r@0.3", "r@0.5", "r@0.7")
 GROUNDING_COLUMNS = ["mIoU", "R@0.3", "R@0.5", "R@0.7"]
 GROUNDING_DOMAIN = "Temporal grounding"  # its table shows each benchmark's mIoU (the paper's Table 3)
-VIUBENCH_GROUPS = ("Counting", "Grounding", "Jigsaw")  # task averages (mean of the task's subtypes)
+VIUBENCH = "viubench"  # the task shown in the Table 1 layout: its subtypes in its declared order and labels, its groups
 
 
 @dataclass
@@ -101,7 +101,8 @@ def build_report(run_dirs: list[Path], options: ReportOptions) -> dict[str, Any]
     else:
         baseline = starting_model_run(runs)
     label_runs(runs)
-    published = paper_rows() if options.reference else []
+    known = all_tasks()  # each task's domain, display name, labels and published figures
+    published = paper_rows(known) if options.reference else []
     tasks = list(dict.fromkeys(task for run in runs for task in run.tasks))
 
     report: dict[str, Any] = {
@@ -112,23 +113,24 @@ def build_report(run_dirs: list[Path], options: ReportOptions) -> dict[str, Any]
         "published": bool(published),
         "viubench": None,  # the Table 1 layout, when a run or the paper's rows have VIUBench
     }
-    if "viubench" in tasks or published:
-        columns = [c for c in VIUBENCH_COLUMNS]
+    if VIUBENCH in tasks or published:
+        table1 = known[VIUBENCH]
+        columns, viubench_groups = list(table1.config.subtasks), list(table1.config.groups)
         rows = []
         for run in runs:
             result = run.results.get("viubench")
             if result is None:
                 continue
             cells = [_cell(run, "viubench", result, c, baseline, True) for c in columns]
-            groups = {g: (result.get("groups") or {}).get(g, {}).get("score") for g in VIUBENCH_GROUPS}
+            groups = {g: (result.get("groups") or {}).get(g, {}).get("score") for g in viubench_groups}
             rows.append({"label": run.label, "published": False, "cells": cells, "groups": groups, "overall": _cell(run, "viubench", result, None, baseline, True)})
         for row in published:
             cells = [_published(row, "viubench", c) for c in columns]
             rows.append({"label": row["label"], "published": True, "cells": cells, "groups": {}, "overall": _published(row, "viubench", None)})
-        report["viubench"] = {"columns": [ABBREVIATIONS[c] for c in columns], "keys": columns, "groups": list(VIUBENCH_GROUPS), "rows": rows, "legend": column_legend(columns)}
-    report["domains"] = domain_tables(runs, tasks, published, baseline)
-    report["grounding"] = grounding_tables(runs, tasks, bool(published))
-    report["charts"] = chart_svgs(runs)
+        report["viubench"] = {"columns": [table1.label(c) for c in columns], "keys": columns, "groups": viubench_groups, "rows": rows, "legend": column_legend(table1, columns)}
+    report["domains"] = domain_tables(runs, tasks, published, baseline, known)
+    report["grounding"] = grounding_tables(runs, tasks, bool(published), known)
+    report["charts"] = chart_svgs(runs, known)
     report["samples"] = sample_browser(runs, tasks, options.samples_per_task, options.frame_strips)
     report["samples_per_task"] = options.samples_per_task
     report["counts"] = [
@@ -138,22 +140,18 @@ def build_report(run_dirs: list[Path], options: ReportOptions) -> dict[str, Any]
     return report
 
 
-def domain_tables(runs: list[RunView], tasks: list[str], published: list[dict[str, Any]], baseline: RunView | None) -> list[dict[str, Any]]:
-    """Downstream benchmarks grouped by domain (the paper's Tables 2 and 3), one row per model."""
-    def domain_of(task: str) -> str:
-        for run in runs:
-            if task in run.results:
-                return DOWNSTREAM.get(task, (run.manifest["tasks"].get(task, {}).get("domain") or "Other",))[0]
-        return DOWNSTREAM[task][0]
-
-    downstream = [t for t in tasks if t != "viubench"]
+def domain_tables(runs: list[RunView], tasks: list[str], published: list[dict[str, Any]], baseline: RunView | None, known: dict[str, Task]) -> list[dict[str, Any]]:
+    """Downstream benchmarks grouped by the domain each task declares (the paper's Tables 2 and 3), one
+    row per model; a task not installed now goes under "Other"."""
+    order = paper_order(known)  # the paper's column order; other tasks after, as they came
+    downstream = [t for t in tasks if t != VIUBENCH]
     if published:
-        downstream += [t for t in DOWNSTREAM if t not in downstream and t != "viubench"]
-    paper_order = list(DOWNSTREAM)  # the paper's column order; other tasks after, as they came
-    downstream.sort(key=lambda t: paper_order.index(t) if t in paper_order else len(paper_order))
+        downstream += [t for t in order if t not in downstream and t != VIUBENCH]
+    downstream.sort(key=lambda t: order.index(t) if t in order else len(order))
+    domains = {t: domain_of(t, known) for t in downstream}
     tables = []
-    for domain in DOMAIN_ORDER + sorted({domain_of(t) for t in downstream} - set(DOMAIN_ORDER)):
-        members = [t for t in downstream if domain_of(t) == domain]
+    for domain in DOMAIN_ORDER + sorted(set(domains.values()) - set(DOMAIN_ORDER)):
+        members = [t for t in downstream if domains[t] == domain]
         if not members:
             continue
         rows = []
@@ -165,13 +163,13 @@ def domain_tables(runs: list[RunView], tasks: list[str], published: list[dict[st
             cells = [_published(row, t, None) for t in members]
             if any(cell["value"] is not None for cell in cells):
                 rows.append({"label": row["label"], "published": True, "cells": cells})
-        names = [DOWNSTREAM[t][1] if t in DOWNSTREAM else t for t in members]
+        names = [title_of(t, known) for t in members]
         metric = "mIoU" if domain == GROUNDING_DOMAIN else None
         tables.append({"domain": domain, "metric": metric, "tasks": names, "keys": members, "rows": rows})
     return tables
 
 
-def grounding_tables(runs: list[RunView], tasks: list[str], published: bool = False) -> list[dict[str, Any]]:
+def grounding_tables(runs: list[RunView], tasks: list[str], published: bool, known: dict[str, Task]) -> list[dict[str, Any]]:
     """mIoU and R@0.3/0.5/0.7 of each grounding task that a run scored (the paper's appendix breakdowns),
     one row per run with its n and its targets the loader adjusted, then the paper's rows when
     ``published`` (values it does not give are None)."""
@@ -185,19 +183,20 @@ def grounding_tables(runs: list[RunView], tasks: list[str], published: bool = Fa
                 rows.append({"label": run.label, "published": False, "cells": [{"value": v} for v in values], "n": overall["n"], "adjusted": overall.get("targets_adjusted", 0)})
         if not rows:
             continue
-        for row in grounding_paper_rows(task) if published else []:
+        for row in grounding_paper_rows(task, known) if published else []:
             rows.append({"label": row["label"], "published": True, "cells": [{"value": v, "published": True} for v in row["values"]], "n": None, "adjusted": None})
-        name = DOWNSTREAM[task][1] if task in DOWNSTREAM else task
+        name = title_of(task, known)
         tables.append({"task": task, "name": name, "columns": GROUNDING_COLUMNS, "rows": rows})
     return tables
 
 
-def chart_svgs(runs: list[RunView]) -> dict[str, str]:
+def chart_svgs(runs: list[RunView], known: dict[str, Task]) -> dict[str, str]:
     out = {}
-    with_viubench = [r for r in runs if "viubench" in r.results]
+    with_viubench = [r for r in runs if VIUBENCH in r.results]
     if with_viubench:
-        categories = [ABBREVIATIONS[c] for c in VIUBENCH_COLUMNS] + ["Overall"]
-        series = {r.label: [r.results["viubench"]["subtasks"].get(c, {}).get("score") for c in VIUBENCH_COLUMNS] + [r.results["viubench"]["overall"]["score"]] for r in with_viubench}
+        subtypes = list(known[VIUBENCH].config.subtasks)
+        categories = [label_of(VIUBENCH, c, known) for c in subtypes] + ["Overall"]
+        series = {r.label: [r.results[VIUBENCH]["subtasks"].get(c, {}).get("score") for c in subtypes] + [r.results[VIUBENCH]["overall"]["score"]] for r in with_viubench}
         out["viubench"] = charts.grouped_bars(categories, series, "VIUBench per subtype")
     budgets = sorted({r.frames for r in runs if r.frames})
     if len(budgets) > 1:

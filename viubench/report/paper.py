@@ -1,75 +1,68 @@
-"""The published figures of the VideoSSR paper (arXiv 2511.06281): Table 1 (VIUBench) and the downstream
-results at 48 frames, shown as published rows, not runs."""
+"""Published figures as report rows, read from the tasks that declare them (``Task.paper``): each
+benchmark's plugin owns its own (the VideoSSR paper's Table 1 for VIUBench and its 48-frame downstream
+results for the built-in tasks; a third-party plugin may declare its publication's)."""
 
 from __future__ import annotations
 
-VIUBENCH_COLUMNS = [
-    "counting_easy", "counting_hard", "grounding_channelswap", "grounding_rotate180", "grounding_zoomout",
-    "grounding_mirror", "grounding_shuffle", "jigsaw_easy", "jigsaw_hard",
-]
-VIUBENCH_TABLE1 = {
-    "Random guess": [11.1, 6.3, 25.9, 25.4, 25.4, 25.2, 25.2, 0.1, 0.0, 16.1],
-    "GPT-5": [88.4, 70.3, 82.6, 81.8, 56.5, 48.9, 34.1, 39.0, 27.0, 58.7],
-    "Gemini-2.5-Pro": [80.8, 61.3, 84.6, 82.3, 51.0, 55.7, 52.1, 25.3, 17.7, 56.7],
-    "Gemini-2.5-Flash": [35.7, 22.4, 75.8, 73.7, 28.5, 30.2, 28.6, 8.3, 4.0, 34.1],
-    "Seed1.5-VL": [72.3, 52.0, 79.0, 70.7, 19.4, 31.4, 24.1, 20.7, 9.3, 42.2],
-    "Qwen2.5-VL-7B": [11.3, 5.3, 6.4, 13.7, 8.1, 5.2, 7.0, 0.7, 0.0, 6.4],
-    "Qwen3-VL-8B": [13.8, 7.7, 50.1, 53.4, 21.4, 13.6, 14.1, 1.3, 0.0, 19.5],
-    "Qwen3-VL-32B": [20.1, 13.0, 66.1, 63.0, 17.6, 29.4, 18.9, 1.3, 0.0, 25.5],
-    "InternVL-3.5-8B": [15.2, 9.6, 25.9, 42.4, 6.1, 9.8, 3.1, 0.0, 0.0, 12.5],
-    "VideoSSR-8B": [29.0, 24.6, 88.7, 89.0, 94.4, 67.8, 41.0, 24.3, 8.0, 51.9],
-}
+from typing import Any
 
-# The paper's downstream results, Qwen3-VL-8B-Instruct -> VideoSSR-8B at 48 frames, by viubench task name, with the domain.
-DOWNSTREAM = {
-    "mvbench": ("General video QA", "MVBench", 67.6, 68.8),
-    "tempcompass": ("General video QA", "TempCompass", 74.8, 75.8),
-    "aotbench": ("General video QA", "AoTBench", 60.2, 61.7),
-    "vinoground": ("General video QA", "VinoGround", 45.0, 55.6),
-    "videomme": ("Long video QA", "Video-MME", 66.0, 66.7),
-    "lvbench": ("Long video QA", "LVBench", 41.5, 42.9),
-    "longvideobench": ("Long video QA", "LongVideoBench", 60.0, 61.1),
-    "cgbench": ("Long video QA", "CG-Bench", 41.7, 42.5),
-    "qvhighlights": ("Temporal grounding", "QVHighlights", 46.4, 61.1),
-    "activitynet": ("Temporal grounding", "ActivityNet Captions", 38.4, 43.0),
-    "charades-sta": ("Temporal grounding", "Charades-STA", 50.0, 51.1),
-    "tacos": ("Temporal grounding", "TACoS", 25.9, 27.7),
-    "videommmu": ("Complex reasoning", "VideoMMMU", 58.5, 60.0),
-    "video-tt": ("Complex reasoning", "Video-TT", 43.0, 44.9),
-    "vcr-bench": ("Complex reasoning", "VCR-Bench", 7.4, 15.3),
-    "cvbench": ("Complex reasoning", "CVBench", 61.5, 63.8),
-    "viubench": ("Intrinsic", "VIUBench", 19.5, 51.9),
-}
-# The paper's appendix breakdowns of the grounding benchmarks (R@0.3, R@0.5, R@0.7 at 48 frames), by task
-# and model, where a public copy of the tables could be checked. None are filled in yet: a value goes in
-# only once read from the paper itself, and the report shows "-" for the others.
-GROUNDING_RECALLS: dict[str, dict[str, tuple[float, float, float]]] = {}
-PAPER_MODELS = {2: "Qwen3-VL-8B", 3: "VideoSSR-8B"}  # the DOWNSTREAM entry index of each model's figure
-DOMAIN_ORDER = ["Intrinsic", "General video QA", "Long video QA", "Temporal grounding", "Complex reasoning"]
+from viubench.task.registry import Task, all_tasks
+
+DOMAIN_ORDER = ["Intrinsic", "General video QA", "Long video QA", "Temporal grounding", "Complex reasoning"]  # the paper's tables, in order
+OTHER_DOMAIN = "Other"  # a task that is not installed now: its domain is unknown
+RECALL_KEYS = ("r@0.3", "r@0.5", "r@0.7")
 
 
-def grounding_paper_rows(task: str) -> list[dict]:
-    """The paper's breakdown rows of a grounding task: label and [mIoU, R@0.3, R@0.5, R@0.7] (None where
-    not known); no rows for a task the paper does not report."""
-    entry = DOWNSTREAM.get(task)
-    if entry is None or entry[0] != "Temporal grounding":
+def domain_of(name: str, tasks: dict[str, Task]) -> str:
+    """The domain ``name`` declares (``TaskConfig.domain``); ``Other`` for a task not installed now."""
+    task = tasks.get(name)
+    return task.config.domain if task is not None else OTHER_DOMAIN
+
+
+def title_of(name: str, tasks: dict[str, Task]) -> str:
+    """The name tables print for task ``name`` (its own when it is not installed now)."""
+    task = tasks.get(name)
+    return task.title if task is not None else name
+
+
+def label_of(name: str, subtask: str, tasks: dict[str, Task]) -> str:
+    """The short column label of ``subtask`` of task ``name`` (the subtask itself by default)."""
+    task = tasks.get(name)
+    return task.label(subtask) if task is not None else subtask
+
+
+def paper_order(tasks: dict[str, Task]) -> list[str]:
+    """The tasks with published figures, in their domains' order, then their columns' order."""
+    published = [task for task in tasks.values() if task.paper is not None and task.paper.figures]
+
+    def key(task: Task) -> tuple[int, int]:
+        domain = task.config.domain
+        return (DOMAIN_ORDER.index(domain) if domain in DOMAIN_ORDER else len(DOMAIN_ORDER), task.paper.column if task.paper else 0)
+
+    return [task.name for task in sorted(published, key=key)]
+
+
+def grounding_paper_rows(name: str, tasks: dict[str, Task]) -> list[dict[str, Any]]:
+    """The published breakdown rows of a grounding task: label and [mIoU, R@0.3, R@0.5, R@0.7] (None where
+    not published); no rows for a task without published figures."""
+    task = tasks.get(name)
+    if task is None or task.paper is None or task.config.kind != "grounding":
         return []
-    rows = []
-    for index, model in PAPER_MODELS.items():
-        recalls = GROUNDING_RECALLS.get(task, {}).get(model, (None, None, None))
-        rows.append({"label": f"{model} (paper)", "values": [entry[index], *recalls]})
-    return rows
+    return [
+        {"label": f"{figure.model} (paper)", "values": [figure.overall, *(figure.recalls.get(key) for key in RECALL_KEYS)]}
+        for figure in task.paper.figures
+    ]
 
 
-def paper_rows() -> list[dict]:
-    """Published rows: Table 1 for VIUBench (all models) and the 48-frame downstream figures."""
-    rows = []
-    for model, values in VIUBENCH_TABLE1.items():
-        scores = {"viubench": {"overall": values[-1], "subtasks": dict(zip(VIUBENCH_COLUMNS, values[:-1]))}}
-        if model in PAPER_MODELS.values():
-            index = next(i for i, name in PAPER_MODELS.items() if name == model)
-            for task, entry in DOWNSTREAM.items():
-                if task != "viubench":
-                    scores[task] = {"overall": entry[index], "subtasks": {}}
-        rows.append({"label": f"{model} (paper)", "published": True, "scores": scores})
-    return rows
+def paper_rows(tasks: dict[str, Task] | None = None) -> list[dict[str, Any]]:
+    """One row per published model (in the order models first appear in ``paper_order``) with every
+    task's published figure of it: ``{"label", "published", "scores": {task: {"overall", "subtasks"}}}``."""
+    tasks = all_tasks() if tasks is None else tasks
+    rows: dict[str, dict[str, Any]] = {}
+    for name in paper_order(tasks):
+        paper = tasks[name].paper
+        assert paper is not None  # paper_order keeps only tasks with figures
+        for figure in paper.figures:
+            row = rows.setdefault(figure.model, {"label": f"{figure.model} (paper)", "published": True, "scores": {}})
+            row["scores"][name] = {"overall": figure.overall, "subtasks": dict(figure.subtasks)}
+    return list(rows.values())

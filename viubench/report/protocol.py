@@ -54,10 +54,15 @@ def imported_notes(runs: list[RunView], tasks: list[str]) -> list[str]:
                 + ("n/a" if rescored is None else f"{rescored:.1f}")
             )
             if own is not None:
-                line += f", {source}'s own {own[0]}: {own[1]:g}"
-                if rescored is not None:
-                    scale = 100.0 if task != "viubench" and 0.0 <= own[1] <= 1.0 else 1.0  # a fraction, not points
-                    line += f" (difference {rescored - scale * own[1]:+.1f} points)"
+                scale = 100.0 if task != "viubench" and 0.0 <= own[1] <= 1.0 else 1.0  # a fraction, not points
+                remarks = (["its fraction x100"] if scale != 1.0 else []) + ([f"difference {rescored - scale * own[1]:+.1f} points"] if rescored is not None else [])
+                line += f", {source}'s own {own[0]}: {scale * own[1]:.1f}" + (f" ({'; '.join(remarks)})" if remarks else "")
+            blocks = entry.get("reasoning_blocks") or {}
+            if blocks.get("responses"):
+                line += (
+                    f"; {blocks['responses']} responses held a reasoning block {source} strips before scoring, "
+                    f"{blocks.get('parse_failed', 0)} of them unreadable to viubench's scorer"
+                )
             if unmatched:
                 line += f"; {unmatched} {source} documents matched no viubench sample (listed in its manifest)"
             notes.append(line)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from viubench.report.legend import abbreviations, meaning
+from viubench.report.legend import meaning, short_label
 from viubench.report.samples import RESULTS, SampleBrowser
 
 PAGE_TEXT_LIMIT = 1000  # characters of one sample text shown in the page; the rest is in the sidecar file
@@ -110,7 +110,9 @@ def page_samples(browser: SampleBrowser, page: Path) -> dict[str, Any]:
 def page_context(report: dict[str, Any], page: Path) -> dict[str, Any]:
     """The report as the HTML page takes it: the sample browser packed (its long texts written beside
     ``page``) and each subtype's short name and meaning for the browser's tooltips."""
+    from viubench.task.registry import all_tasks
+
     browser: SampleBrowser = report["samples"]
-    short = abbreviations()
-    names = {item.subtask: {"short": short.get(item.subtask, item.subtask), "meaning": meaning(item.subtask)} for item in browser.items}
+    known = all_tasks()
+    names = {item.subtask: {"short": short_label(known.get(item.task), item.subtask), "meaning": meaning(item.subtask)} for item in browser.items}
     return {**report, "samples": page_samples(browser, page), "subtask_names": names}

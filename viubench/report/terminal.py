@@ -6,19 +6,9 @@ from typing import Any
 
 from rich.table import Table
 
+from viubench.report.paper import label_of
 from viubench.runner.results import coverage_note
-
-ABBREVIATIONS = {
-    "counting_easy": "CE",
-    "counting_hard": "CH",
-    "grounding_channelswap": "Chan",
-    "grounding_rotate180": "Rot",
-    "grounding_zoomout": "ZoomOut",
-    "grounding_mirror": "Mirror",
-    "grounding_shuffle": "Shuffle",
-    "jigsaw_easy": "JE",
-    "jigsaw_hard": "JH",
-}
+from viubench.task.registry import all_tasks
 
 
 def _fmt(value: float | None, decimals: int = 1) -> str:
@@ -76,6 +66,7 @@ def results_tables(model: str, results: dict[str, dict[str, Any]], paper_compati
     mIoU and R@k over the items they parse), and the counts table its denominator.
     """
     tables = []
+    known = all_tasks()  # each task's short column labels
     for name, result in results.items():
         subtasks, overall = result["subtasks"], result["overall"]
         aggregates = result.get("aggregates") or {}
@@ -89,7 +80,7 @@ def results_tables(model: str, results: dict[str, dict[str, Any]], paper_compati
         scores = Table(title=f"{name}: {result['metric']}", caption="; ".join(notes) or None)
         scores.add_column("model")
         for subtask in columns:
-            scores.add_column(ABBREVIATIONS.get(subtask, subtask), justify="right")
+            scores.add_column(label_of(name, subtask, known), justify="right")
         groups = result["groups"] if len(result["groups"]) <= WIDE else {}
         if len(result["groups"]) > WIDE:  # LongVideoBench's 21 breakdowns: one row each, below
             tables.append(subtask_rows(name, result["groups"], paper_compatible, "group"))

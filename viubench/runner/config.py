@@ -7,7 +7,7 @@ import hashlib
 import json
 import re
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from pydantic import Field
 
@@ -19,8 +19,7 @@ from viubench.judge.config import JudgeConfig
 from viubench.rundir.identity import data_fingerprint, model_fingerprint
 from viubench.task.registry import Task
 from viubench.video.spec import VideoSpec
-
-ProgressHook = Callable[[str, int, "int | None", int], None]  # (task, done, total, errors)
+from viubench.console import ProgressHook  # noqa: F401  (defined once in console; the engine imports it from here)
 
 
 class RunConfig(StrictModel):

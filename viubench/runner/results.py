@@ -29,7 +29,6 @@ units (its items, or its pairs), ``pairs`` over pairs of items of its own pair r
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from viubench.judge.results import RULE_SCORED, judged_block, judged_units, judging, rule_aggregate
+from viubench.paths import natural_key
 from viubench.rundir.layout import SAMPLES
 from viubench.rundir.journal import read_journal
 from viubench.scoring.metrics import RESAMPLES, bootstrap_interval, recall_at, resampled_means
@@ -131,11 +131,6 @@ def load_records(run_dir: Path, task: str) -> TaskRecords:
     # resumed runs), so the results of the same answers are the same bytes
     records.by_subtask = {name: dict(sorted(entries.items(), key=lambda item: natural_key(item[0]))) for name, entries in sorted(records.by_subtask.items())}
     return records
-
-
-def natural_key(ident: str) -> tuple[tuple[int, int | str], ...]:
-    """Sample ids in natural order ("q2" before "q10")."""
-    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", ident) if part)
 
 
 def interval_summary(ious: list[float]) -> dict[str, float | None]:

@@ -141,16 +141,3 @@ def bootstrap_interval(
     tail = (1.0 - confidence) / 2.0
     low, high = np.quantile(means, [tail, 1.0 - tail])
     return float(low), float(high)
-
-
-def paired_bootstrap_delta(
-    a: Sequence[float], b: Sequence[float], resamples: int = 1000, seed: int = 0
-) -> tuple[float, float]:
-    """95% percentile bootstrap interval of mean(b) - mean(a), resampling items (pairs) together.
-
-    ``a[i]`` and ``b[i]`` are two systems' scores on the same item i; lengths must match.
-    """
-    if len(a) != len(b):
-        raise ValueError(f"paired scores need equal lengths, got {len(a)} and {len(b)}")
-    deltas = np.asarray(b, dtype=float) - np.asarray(a, dtype=float)
-    return bootstrap_interval(deltas.tolist(), resamples=resamples, seed=seed)

@@ -9,7 +9,7 @@ import re
 import string
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -20,7 +20,7 @@ from viubench.paths import inside
 from viubench.task.kinds import WINDOW_SEPARATOR
 from viubench.task.prepare import hub_snapshot, prepare_hint
 from viubench.task.registry import TaskContext
-from viubench.task.sample import AnswerFormat, Sample, parts_from_template, user_turn
+from viubench.task.sample import AnswerFormat, Sample, UnreadableSample, parts_from_template, user_turn
 from viubench.video.ref import VideoRef
 from viubench.task.spec import TaskConfig
 from viubench.video.decode import probe
@@ -153,6 +153,47 @@ def mcq_question(question: str) -> str:
 def option_letters(question: str) -> str:
     """The letters of the ``A. ...`` option lines of a question that embeds its options, in order ("" when none)."""
     return "".join(dict.fromkeys(_OPTION_LINE.findall(question)))
+
+
+def find_files(root: Path, patterns: list[str], task: str, explain: str) -> list[Path]:
+    """The files of the first glob of ``patterns`` (relative to ``root``) that matches any; none at all
+    is one line naming the first pattern and ``explain`` (what the files are)."""
+    for pattern in patterns:
+        files = sorted(path for path in root.glob(pattern) if path.is_file())
+        if files:
+            return files
+    raise UserError(f"{task}: no {patterns[0]} in {root} ({explain})")
+
+
+def read_jsonl(path: Path, task: str) -> list[dict[str, Any]]:
+    """A published JSON-lines file: one object a line (blank lines skipped); anything else is one line
+    naming the line."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserError(f"{task}: {path} is not readable ({one_line(error, 120)})") from None
+    rows = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise UserError(f"{task}: {path} line {number} is not JSON ({one_line(error, 80)})") from None
+        if not isinstance(row, dict):
+            raise UserError(f"{task}: {path} line {number} is not a JSON object")
+        rows.append(row)
+    return rows
+
+
+def question_counter(rows: Callable[[Path], Iterable[Any]]) -> Callable[[Path], int]:
+    """``Preparation.questions`` of a task whose ``rows(root)`` yields one row per question."""
+    return lambda root: sum(1 for _ in rows(root))
+
+
+def unreadable(config: TaskConfig, ident: str, subtask: str, error: str) -> UnreadableSample:
+    """A row that cannot become a sample of ``config``'s task, with the reason (journaled as its error)."""
+    return UnreadableSample(id=ident, task=config.name, subtask=subtask, error=error)
 
 
 def read_json(path: Path, task: str, kind: type, what: str) -> Any:

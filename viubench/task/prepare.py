@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Literal
 
 from viubench.errors import UserError, one_line
+from viubench.paths import natural_key
 from viubench.task.prepare_state import load_state
 
 ArchiveKind = Literal["zip", "zip-parts", "tar", "tar-parts"]
@@ -80,11 +81,6 @@ class ArchiveSet:
     @property
     def label(self) -> str:
         return self.key if len(self.parts) == 1 else f"{self.key} ({len(self.parts)} parts)"
-
-
-def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
-    """A sort key that orders the numbers inside names by value: ``chunk_2`` before ``chunk_10``."""
-    return tuple((0, int(piece)) if piece.isdigit() else (1, piece) for piece in re.split(r"(\d+)", name) if piece)
 
 
 def archive_sets(root: Path, preparation: Preparation) -> list[ArchiveSet]:

@@ -48,14 +48,6 @@ class VideoListing:
     unreadable_folders: list[UnreadableFolder] = field(default_factory=list)
 
 
-def find_videos(folder: Path, names: tuple[str, ...] | None = None) -> list[Path]:
-    """Video files under ``folder`` (recursively), sorted by relative path.
-
-    ``names`` restricts the result to those file names (used for the sample clips).
-    """
-    return list_videos(folder, names).videos
-
-
 def list_videos(folder: Path, names: tuple[str, ...] | None = None) -> VideoListing:
     """Video files under ``folder`` (recursively, sorted by relative path), with every sub-folder that
     could not be listed and why. ``folder`` itself unreadable is a one-line error."""

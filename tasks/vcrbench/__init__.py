@@ -36,15 +36,18 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from viubench.errors import UserError, VideoError
-from viubench.judge.vcrbench import BOX_PASS, INTERVAL_PASS  # official eval.py: right above these IoUs
-from viubench.task.loaders import data_folder, find_video, grounding_target, mcq_question, option_lines, read_json_list, seconds_text, video_sample
-from viubench.task.prepare import Archive, Preparation, pack_fixture
+from viubench.builtin_tasks.vcrbench.judge import BOX_PASS, INTERVAL_PASS, VCRBenchJudge  # official eval.py: right above these IoUs
+from viubench.task.loaders import data_folder, find_video, grounding_target, mcq_question, option_lines, question_counter, read_json_list, seconds_text, unreadable, video_sample
+from viubench.task.prepare import Archive, Preparation
+from viubench.builtin_tasks._fixtures import writer
+from viubench.builtin_tasks._paper import downstream
+from viubench.task.answers import published_letter
+from viubench.task.facts import Presentation
 from viubench.task.registry import Task, TaskContext
 from viubench.task.sample import AnswerFormat, Sample, UnreadableSample
 from viubench.video.ref import VideoRef
 from viubench.task.spec import DataSource, TaskConfig
 from viubench.video.decode import probe
-from viubench.video.synthetic import textured_video
 
 DIMENSIONS = [
     "Fundamental Temporal Reasoning",
@@ -65,7 +68,7 @@ CONFIG = TaskConfig(
     prompt="{question}\n{instruction}",  # the published question; the instruction of its kind (INSTRUCTIONS)
     max_new_tokens=1024,  # room for the reasoning the step score reads
     subtasks=DIMENSIONS,
-    judge="vcr-bench",  # accuracy and the step score: viubench.judge.vcrbench (docs/judge.md)
+    judge="vcr-bench",  # accuracy and the step score: the protocol in judge.py beside this module (docs/judge.md)
 )
 VIDEOS = "v1/videos"  # video_path is relative to this folder
 ANNOTATIONS = f"{VIDEOS}/meta_info_video.json"
@@ -207,8 +210,8 @@ def _truth(row: dict[str, Any], kind: str, video: Path, sizes: dict[Path, tuple[
     numbers = published_numbers(answer) or []
     if kind == "choice":
         letters = "".join(filled_choices(row)) or "".join(inline_options(str(row["question"])).options)
-        letter = answer.strip("()").rstrip(".").upper()  # "D", also "(D)" or "D."
-        if len(letter) != 1 or letter not in letters:
+        letter = published_letter(answer, letters)  # "D", also "(D)", "D." or "d"
+        if letter is None:
             return f"answer {row.get('answer')!r} is not one of its options {letters or '(none)'}"
         return Truth(letter, AnswerFormat(kind="choice", letters=letters))
     if kind == "interval":
@@ -244,10 +247,10 @@ def _sample(root: Path, row: dict[str, Any], ident: str, sizes: dict[Path, tuple
     video_path = str(row.get("video_path") or "")
     video = find_video(root / VIDEOS, video_path, ("",)) if video_path else None
     if video is None:
-        return UnreadableSample(id=ident, task=CONFIG.name, subtask=subtask, error=f"video {video_path!r} not found under {root / VIDEOS}")
+        return unreadable(CONFIG, ident, subtask, f"video {video_path!r} not found under {root / VIDEOS}")
     truth = _truth(row, kind, video, sizes)
     if isinstance(truth, str):
-        return UnreadableSample(id=ident, task=CONFIG.name, subtask=subtask, error=truth)
+        return unreadable(CONFIG, ident, subtask, truth)
     question = str(row["question"])
     choices = filled_choices(row)
     reasoning = row.get("reasoning")
@@ -275,88 +278,13 @@ def videos(root: Path) -> list[str]:
     return list(dict.fromkeys(f"{VIDEOS}/{row['video_path']}" for row in rows(root)))
 
 
-def questions(root: Path) -> int:
-    return len(rows(root))
-
 
 PREPARATION = Preparation(
     archives=(Archive(f"{VIDEOS}/video.zip", kind="zip", into=f"{VIDEOS}/video", strip="video/"),),
     videos=videos,
-    questions=questions,
+    questions=question_counter(rows),
     annotations=(ANNOTATIONS,),
 )
 
-MC_PLOT = (
-    "Why didn't the man go back to the car after the explosion?"
-    "A. He was hostile to the driver.\nB. He went to help another woman.\nC. Another man reached the car first.\nD. The car exploded again.\n"
-)
-MC_ORDER = "What does the cook do first?\nA. Cuts the onion.\nB. Washes the pan.\nC. Lights the stove.\n"
-SOURCES = {
-    "espresso": "video/videoEspresso/Law.Abiding.Citizen.2009__#01-14-42_01-15-38_label_G-0-0.mp4",
-    "kitchen": "video/videoEspresso/Kill.Bill.Vol.1.2003__#0-05-55_0-08-54_label_B1-0-0.mp4",
-    "charades": "video/charades/3MSZA.mp4",
-    "vidstg": "video/vidstg/2401075277.mp4",
-}
 
-
-def _choices(question: str) -> dict[str, str]:
-    found = inline_options(question).options
-    return {letter: found.get(letter, "") for letter in "ABCD"}
-
-
-# (id, video, duration, dimension, question, multiple-choice, answer, reasoning)
-FIXTURE_ITEMS: list[tuple[int, str, int, str, str, bool, str, list[str]]] = [
-    (3, "espresso", 56, "Video Plot Analysis", MC_PLOT, True, "D",
-     ["1. 0:08-0:30, a series of explosions in the parking lot.", "2. 0:33-0:36, the car explodes again."]),
-    (7, "kitchen", 12, "Fundamental Temporal Reasoning", MC_ORDER, True, "B",
-     ["1. 0:00-0:04, the cook washes the pan.", "2. 0:04-0:09, the cook lights the stove."]),
-    (12, "charades", 320, "Video Temporal Grounding", "When does the person turn the light on?", False, "[0, 10]",
-     ["1. 0:00-0:10, the person walks to the switch and turns the light on."]),
-    (20, "vidstg", 75, "Temporal Spatial Grounding", "Where is the dog at 0:03?", False, "[20, 10, 120, 90]",
-     ["1. 0:03, the dog sits left of the sofa."]),
-    (0, "kitchen", 179, "Temporal Spatial Reasoning", "In which room does the second fight in the video take place?", False, "Kitchen",
-     ["1. 0:07-0:55, two women fight in the living room.", "2. 0:55-1:02, they fight on in the kitchen."]),
-    (31, "charades", 400, "Video Temporal Counting", "How many times does the person open the door?", False, "3",
-     ["1. 0:02, 0:05 and 0:09, the door opens."]),
-]
-
-
-def fixture_items(free_text: bool = True) -> list[dict[str, Any]]:
-    """The fixture's questions in the published schema (``choices`` with empty texts when not
-    multiple choice); without ``free_text``, only those rules score."""
-    items = []
-    for ident, video, duration, dimension, question, multiple, answer, reasoning in FIXTURE_ITEMS:
-        row = {
-            "id": ident, "video_path": SOURCES[video], "duration": duration, "dimension": dimension, "question": question,
-            "multiple-choice": multiple, "choices": _choices(question) if multiple else dict.fromkeys("ABCD", ""),
-            "answer": answer, "reasoning": reasoning,
-        }
-        if free_text or item_kind(row) != "text":
-            items.append(row)
-    return items
-
-
-def fixture(folder: Path, free_text: bool = False) -> Path:
-    """``v1/videos/meta_info_video.json`` and the videos unpacked under ``v1/videos/video/<source>/``.
-    By default only the items rules score (the task contract answers every item with its target); with
-    ``free_text`` also the free-text ones."""
-    items = fixture_items(free_text)
-    for seed, name in enumerate(dict.fromkeys(item["video_path"] for item in items)):
-        textured_video(folder / VIDEOS / name, count=48, width=128, height=96, seed=210 + seed)
-    (folder / ANNOTATIONS).write_text(json.dumps(items, indent=4, ensure_ascii=False), encoding="utf-8")
-    return folder
-
-
-def fixture_archives(folder: Path) -> Path:
-    """As published: every fixture item (free text included) and the videos in ``v1/videos/video.zip``
-    (members ``video/<source>/<file>.mp4``)."""
-    fixture(folder, free_text=True)
-    members = sorted(p.relative_to(folder / VIDEOS).as_posix() for p in (folder / VIDEOS / "video").rglob("*.mp4"))
-    pack_fixture(folder / VIDEOS, "video.zip", members)
-    for source in sorted((folder / VIDEOS / "video").iterdir()):
-        source.rmdir()
-    (folder / VIDEOS / "video").rmdir()
-    return folder
-
-
-TASKS = [Task(CONFIG, load, fixture, prepare=PREPARATION)]
+TASKS = [Task(CONFIG, load, writer("vcrbench"), prepare=PREPARATION, presentation=Presentation(title="VCR-Bench"), paper=downstream(15, 7.4, 15.3), judge=VCRBenchJudge())]
