@@ -33,7 +33,7 @@ from viubench.config import StrictModel, validate_strict
 from viubench.errors import UserError, VideoError, redact, secret_values
 from viubench.runner.media import load_video
 from viubench.video.decoded import DecodedVideo
-from viubench.runner.contamination import check_contamination, training_data
+from viubench.runner.contamination import TrainedOn, check_contamination, training_data
 from viubench.runner.identity import data_fingerprint, model_fingerprint
 from viubench.runner.results import task_results
 from viubench.runner.rundir import LOCK, MANIFEST, RESULTS, SAMPLES, Journal, environment, read_run_manifest, write_manifest
@@ -203,6 +203,8 @@ def _run_locked(start: RunStart, progress: ProgressHook | None, executor: Execut
             for t in tasks
         },
     }
+    if trained_on is not None:
+        manifest["training"] = trained_on.record()  # what the checkpoint was trained on: reports read it from here
     if config.judge is None and (start.previous or {}).get("judge"):
         manifest["judge"] = start.previous["judge"]  # judged before, by a command with --judge: its verdicts stand
     write_manifest(run_dir, manifest)
@@ -298,7 +300,7 @@ def _run_task(
     runner: SampleRunner,
     progress: ProgressHook | None,
     prior_errors: int,
-    trained_on: Path | None,
+    trained_on: TrainedOn | None,
 ) -> TaskOutcome:
     spec = effective_spec(task, config.frames)
     data_dir = Path(config.data[task.name]) if task.name in config.data else None

@@ -39,9 +39,9 @@ from pydantic import BaseModel
 import viubench.rewards
 from viubench.console import console
 from viubench.errors import UserError, one_line
-from viubench.train.checkpoint import train_meta, write_meta
+from viubench.train.checkpoint import base_model_fingerprint, train_meta, write_meta
 from viubench.train.config import TrainConfig
-from viubench.train.data import TrainingData, load_training_data
+from viubench.train.data import TrainingData, load_training_data, planned_steps
 from viubench.train.verl_data import item_indices, validation_rows, verl_row, write_rows
 
 INSTALL = "the verl engine needs verl: pip install 'viubench[verl]' (in its own environment; vllm too on the GPU nodes)"
@@ -254,15 +254,6 @@ def verl_version() -> str:
         return "unknown"
 
 
-def planned_steps(rows: int, config: TrainConfig) -> int:
-    """Optimizer steps verl will run: whole batches only (its loader drops the last partial one)."""
-    per_epoch = rows // config.prompts_per_step
-    if per_epoch == 0:
-        raise UserError(f"the mix has {rows} items, fewer than prompts_per_step={config.prompts_per_step}: verl would run no step")
-    total = per_epoch * config.epochs
-    return min(total, config.max_steps) if config.max_steps else total
-
-
 def prepare_verl(dataset: Path, model: str, out: Path, config: TrainConfig, *, resume: bool = False,
                  data: TrainingData | None = None) -> VerlPlan:
     """Write the verl files of a GRPO run of ``model`` on the mix at ``dataset`` into ``out/verl``
@@ -285,7 +276,8 @@ def prepare_verl(dataset: Path, model: str, out: Path, config: TrainConfig, *, r
     write_rows(val_rows, val_file)
     config_file = write_verl_config(verl_config, folder / CONFIG_FILE, overrides)
     write_meta(folder, train_meta(engine="verl", base_model=model, dataset=dataset, manifest_sha256=data.manifest_sha256,
-                                  config=config, steps_done=0, total_steps=steps, items=data.counts()))
+                                  config=config, steps_done=0, total_steps=steps, items=data.counts(),
+                                  base_fingerprint=base_model_fingerprint(model)))
     return VerlPlan(
         model=model, dataset=dataset, folder=folder, train_file=train_file, val_file=val_file, config_file=config_file,
         checkpoints=checkpoints, overrides=overrides, hydra_overrides=[f"hydra.run.dir={hydra_value(str(folder / 'hydra'))}"],
