@@ -41,7 +41,7 @@ EVAL_MIX = {"name": "viubench", "purpose": "eval", "components": [{"task": "jigs
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), str(TESTS.parent)]), "VIUBENCH_CACHE": str(cwd / ".cache")}
-    return subprocess.run([sys.executable, "-m", "viubench.cli", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=900)
+    return subprocess.run([sys.executable, "-m", "viubench.cli", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=900, check=False)
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +116,7 @@ def test_eval_and_report_from_other_folders_keep_the_check_and_the_base(project:
     third = tmp_path / "third"
     third.mkdir()
     runs = [os.path.relpath(path, third) for path in (base_run, shared_run, clean_run)]
-    report = cli("report", *runs, "--md", "r.md", cwd=third)
+    report = cli("report", *runs, "--md", "r.md", "--html", "r.html", cwd=third)
     assert report.returncode == 0, report.stderr
     text = (third / "r.md").read_text()
     assert "deltas against" in text
@@ -125,6 +125,8 @@ def test_eval_and_report_from_other_folders_keep_the_check_and_the_base(project:
     assert "contamination check: viubench: shares 0 items, 2 source videos" in text
     assert "contamination check: viubench: nothing shared" in text
     assert "3 step(s), 0 with a learning signal" in text
+    page = (third / "r.html").read_text()
+    assert '<section id="training"><h2>Trained models</h2>' in page and "contamination check: viubench: nothing shared" in page
 
 
 def test_training_data_is_found_by_identity(project: Path, tmp_path: Path) -> None:

@@ -12,7 +12,9 @@
   (here, before launching, with verl's own ``validate_config``, and again by ``main_ppo``).
 - ``viubench-train.json``: the viubench settings, dataset and packages of the run.
 
-``launch_verl`` runs ``python -m verl.trainer.main_ppo OVERRIDES`` (Ray starts a local cluster, or
+``launch_verl`` first checks, in the launching Python (``verl_probe``), that Ray sees the nodes and GPUs
+per node the config asks for (verl's trainer would wait for them without a word) and that every module
+the trainer needs imports; then it runs ``python -m verl.trainer.main_ppo OVERRIDES`` (Ray starts a local cluster, or
 joins the one started with ``ray start`` on every node). verl saves FSDP shards in
 ``OUT/verl/checkpoints/global_step_N/actor`` every ``verl.save_freq`` steps and resumes from the
 last one when launched again (``resume=True``); ``VerlPlan.merge_command`` turns one into a Hugging
