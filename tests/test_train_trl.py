@@ -61,6 +61,8 @@ def test_train_writes_a_checkpoint_that_eval_scores(toy: dict[str, Path], tmp_pa
                           "--config", str(config_file(tmp_path, trl={"report_to": ["tensorboard"]})), "--out", str(out), "--max-steps", "2")
     assert result.returncode == 0, result.stderr[-3000:]
     assert "step 2/2" in result.stderr and "eta" in result.stderr
+    assert re.search(r"step 1/2  reward [0-9.]+ \(jigsaw [0-9.]+\)", result.stderr)  # task names in full
+    assert "value of None" not in result.stderr  # tasks absent from a step are not handed to tensorboard
 
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
@@ -87,6 +89,10 @@ def test_train_writes_a_checkpoint_that_eval_scores(toy: dict[str, Path], tmp_pa
     assert meta["config"]["rollouts_per_prompt"] == 8 and meta["config"]["kl_coef"] == 1e-3 and meta["config"]["max_steps"] == 2
     assert len(meta["data"]["manifest_sha256"]) == 64 and {"torch", "transformers", "trl"} <= meta["packages"].keys()
     assert (out / "checkpoint-2" / "viubench-train.json").is_file()
+    signal = sum(1 for s in steps if s["zero_variance_share"] < 1)
+    assert meta["steps_with_signal"] == signal and f"{signal} of 2 step(s) had a learning signal" in result.stderr
+    assert meta["base_model"] == str(toy["model"].resolve()) and meta["data"]["path"] == str(toy["data"].resolve())
+    assert len(meta["base_model_fingerprint"]) == 64
 
     from transformers import AutoModelForImageTextToText, AutoProcessor
 
@@ -110,6 +116,32 @@ def test_train_writes_a_checkpoint_that_eval_scores(toy: dict[str, Path], tmp_pa
     assert report.returncode == 0, report.stderr[-3000:]
     text = (tmp_path / "gain.md").read_text()
     assert "deltas against" in text and re.search(r"\([+-][0-9]+\.[0-9]", text)
+
+
+def test_a_mix_too_small_for_one_step_fails_in_one_line(toy: dict[str, Path], tmp_path: Path) -> None:
+    items = json.loads((toy["data"] / "manifest.json").read_text())["num_items"]
+    started = time.monotonic()
+    result = viubench_cli("train", "--model", str(toy["model"]), "--data", str(toy["data"]), "--config", str(config_file(tmp_path, prompts_per_step=64)),
+                          "--out", str(tmp_path / "ckpt"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"viubench: error: the mix has {items} items, fewer than prompts_per_step=64: training would run no step; "
+        "lower prompts_per_step (--config) or build a bigger mix")
+    assert not (tmp_path / "ckpt").exists() and time.monotonic() - started < 60
+
+
+def test_a_run_without_learning_signal_says_so(toy: dict[str, Path], tmp_path: Path) -> None:
+    """The tiny model before its warm start never writes a 2-clip order: every rollout earns 0."""
+    untrained = toy["folder"] / "tiny"
+    out = tmp_path / "ckpt"
+    result = viubench_cli("train", "--model", str(untrained), "--data", str(toy["data"]), "--config", str(config_file(tmp_path)),
+                          "--out", str(out), "--max-steps", "2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert all(s["zero_variance_share"] == 1 and s["reward"] == 0 for s in read_steps(out))
+    assert "warning: no step had a learning signal: on all 2 step(s) every prompt's 8 rollouts got the same reward" in result.stderr
+    assert json.loads((out / "viubench-train.json").read_text())["steps_with_signal"] == 0
+    before, after = weights(untrained), weights(out)
+    assert all(np.array_equal(before[k], after[k]) for k in before)  # what the warning is about
 
 
 def test_a_killed_run_resumes_from_its_last_saved_step(toy: dict[str, Path], tmp_path: Path) -> None:
@@ -225,6 +257,7 @@ def test_qwen3_vl_trains_and_saves(tmp_path: Path, toy: dict[str, Path]) -> None
                           "--out", str(out), "--max-steps", "1")
     assert result.returncode == 0, result.stderr[-3000:]
     assert [s["step"] for s in read_steps(out)] == [1]
+    assert "cap_pixels_per_frame" not in result.stderr
     from transformers import AutoModelForImageTextToText
 
     assert type(AutoModelForImageTextToText.from_pretrained(out)).__name__ == "Qwen3VLForConditionalGeneration"

@@ -12,7 +12,9 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -84,7 +86,7 @@ def test_launch_without_verl_is_a_one_line_error(tmp_path: Path) -> None:
 
 
 def test_an_existing_run_needs_resume(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(verl_engine, "require_verl", lambda python=None: None)
+    monkeypatch.setattr(verl_engine, "require_verl", lambda: None)
     (tmp_path / "out" / "verl" / "checkpoints" / "global_step_5").mkdir(parents=True)
     with pytest.raises(UserError, match="already holds a verl run.*pass --resume"):
         verl_engine.prepare_verl(tmp_path, "m", tmp_path / "out", TrainConfig())
@@ -237,3 +239,39 @@ def test_verls_reward_worker_scores_with_viubench_rewards(run: dict[str, Any]) -
     assert smooth[0::3] == [1.0] * 6 and strict[0::3] == [1.0] * 6  # the right answer
     assert all(0 < value < 1 for value in smooth[1::3]) and strict[1::3] == [0.0] * 6  # a near miss: partial / nothing
     assert smooth[2::3] == [0.0] * 6
+
+
+@needs_verl
+def test_a_launch_without_the_gpus_it_asks_for_fails_in_one_line(run: dict[str, Any]) -> None:
+    """verl's trainer needs GPUs (its FSDP actor and vLLM rollouts); without them it would wait for
+    them with no message. The check before the launch asks Ray, as verl would, and stops."""
+    tmp = run["tmp"]
+    (tmp / "launch.yaml").write_text(yaml.safe_dump(SMALL))
+    gpus = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, check=False).stdout.count("GPU ") if shutil.which("nvidia-smi") else 0
+    nodes = "1" if gpus == 0 else "2"  # a machine with GPUs: ask for a second node, which no test cluster has
+    command = [PYTHON, "-m", "viubench.cli", "train", "--model", str(tmp / "qwen2_5_vl"), "--data", str(tmp / "mix"), "--engine", "verl",
+               "--config", str(tmp / "launch.yaml"), "--out", str(tmp / "launch"), "--nnodes", nodes, "--gpus-per-node", "1"]
+    result = subprocess.run(command, capture_output=True, text=True, env=env(tmp), timeout=600, check=False)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-3000:]
+    last = result.stderr.strip().splitlines()[-1]
+    assert re.fullmatch(rf"viubench: error: verl asks for {nodes} node\(s\) x 1 GPU\(s\) \(trainer.nnodes x trainer.n_gpus_per_node\), "
+                        rf"but Ray sees 1 node\(s\) with {gpus} GPU\(s\); .*lower --nnodes/--gpus-per-node", last), last
+    assert "launching verl" not in result.stderr and not (tmp / "launch" / "verl" / "checkpoints").exists()
+
+
+@needs_verl
+def test_a_module_that_is_found_but_does_not_import_fails_in_one_line(run: dict[str, Any], tmp_path: Path) -> None:
+    """qwen_vl_utils without torchvision is found, yet fails to import: the check imports for real."""
+    shadow = tmp_path / "shadow" / "qwen_vl_utils"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ModuleNotFoundError(\"No module named 'torchvision'\")\n")
+    tmp = run["tmp"]
+    (tmp / "shadowed.yaml").write_text(yaml.safe_dump(SMALL))
+    command = [PYTHON, "-m", "viubench.cli", "train", "--model", str(tmp / "qwen2_5_vl"), "--data", str(tmp / "mix"), "--engine", "verl",
+               "--config", str(tmp / "shadowed.yaml"), "--out", str(tmp_path / "out"), "--dry-run"]
+    result = subprocess.run(command, capture_output=True, text=True, env={**env(tmp), "PYTHONPATH": str(tmp_path / "shadow")}, timeout=600, check=False)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-3000:]
+    assert result.stderr.strip().splitlines()[-1] == (
+        "viubench: error: the verl environment is incomplete: qwen_vl_utils does not import (ModuleNotFoundError: No module named "
+        "'torchvision'); the verl engine needs verl: pip install 'viubench[verl]' (in its own environment; vllm too on the GPU nodes)")
+    assert not (tmp_path / "out").exists()

@@ -154,6 +154,8 @@ class HFBackend(Backend):
 def processor_inputs(processor: Any, prompts: list[str], videos: list[DecodedVideo], **options: Any) -> Any:
     """The processor's tensors for ``prompts`` and their ``videos`` (in order): the frames as given,
     never resampled, with their metadata. Eval (hf backend) and training (trl engine) both use it."""
+    if videos and hasattr(getattr(processor, "video_processor", None), "cap_pixels_per_frame"):
+        options.setdefault("cap_pixels_per_frame", False)  # Qwen3-VL: the current resize, stated, so transformers stops warning
     return processor(
         text=prompts,
         videos=[video.frames for video in videos] or None,

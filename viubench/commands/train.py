@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import re
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import yaml
 
 from viubench.models import load_models, model_location
 from viubench.console import console, stdout
+from viubench.dataset.build import SAMPLE_ORIGIN
+from viubench.dataset.store import MANIFEST_FILE
 from viubench.errors import UserError
 from viubench.train.config import TrainConfig, load_train_config
 
@@ -60,5 +63,55 @@ def run_train_command(args: argparse.Namespace) -> int:
     counts = ", ".join(f"{count} {task}" for task, count in data.counts().items())
     console.print(f"training {model} on {len(data.samples)} items ({counts}) with the trl engine; writing {out}", markup=False)
     train_trl(model, data, args.data, out, config, args.resume)
-    console.print(f"wrote {out}: score it with 'viubench eval --model hf:{out} --tasks viubench'", markup=False)
+    for line in next_steps(args.data, out):
+        console.print(line, markup=False)
     return 0
+
+
+def _manifest(folder: Path) -> dict:
+    try:
+        found = json.loads((folder / MANIFEST_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _split(manifest: dict) -> dict:
+    return (manifest.get("overlap_guard") or {}).get("video_split") or {}
+
+
+def split_eval_set(dataset: Path) -> Path | None:
+    """A VIUBench beside ``dataset`` built from the same videos on the eval side of its video split."""
+    train = _manifest(dataset)
+    split = _split(train)
+    if split.get("side") != "train":
+        return None
+    for folder in sorted(dataset.resolve().parent.iterdir()):
+        other = _manifest(folder) if folder.is_dir() else {}
+        mix = other.get("mix") or {}
+        if (mix.get("purpose"), mix.get("name")) == ("eval", "viubench") and _split(other) == {**split, "side": "eval"} \
+                and other.get("videos") == train.get("videos"):
+            return folder
+    return None
+
+
+def next_steps(dataset: Path, out: Path) -> list[str]:
+    """What to run after training: VIUBench on the eval side of the training data's video split."""
+    found = split_eval_set(dataset)
+    if found is not None:
+        return [f"wrote {out}: score it with 'viubench eval --model hf:{out} --tasks viubench --data viubench={found}'"]
+    train = _manifest(dataset)
+    split, videos = _split(train), train.get("videos") or {}
+    target = dataset.parent / "viubench-eval"
+    source = "" if videos.get("origin") == SAMPLE_ORIGIN else " --videos VIDEOS"
+    share = "" if split.get("eval_share", 0.2) == 0.2 else f" --eval-share {split['eval_share']:g}"
+    lines = [f"wrote {out}"]
+    if split.get("side") == "train":
+        lines.append(f"build its evaluation set from the other side of the video split: 'viubench build viubench{source} --video-split eval{share} --out {target}'"
+                     + (f" (VIDEOS: the folder {videos.get('folder')!r} the training data was built from)" if source else ""))
+    else:
+        lines.append(f"note: {dataset} has no video split, so any VIUBench built from the same videos shows the same footage; "
+                     f"build both with --video-split (README, 'Training data and evaluation data'), e.g. 'viubench build viubench{source or ' --videos VIDEOS'} "
+                     f"--video-split eval --out {target}'")
+    lines.append(f"then score it with 'viubench eval --model hf:{out} --tasks viubench --data viubench={target}'")
+    return lines

@@ -75,20 +75,70 @@ def _published(row: dict[str, Any], task: str, key: str | None) -> dict[str, Any
     return {"value": entry["overall"] if key is None else entry["subtasks"].get(key), "published": True}
 
 
+def _training(run: RunView, location: str) -> dict[str, Any] | None:
+    """What a run's model was trained on: its manifest's ``training`` (runs since it is recorded), else
+    the checkpoint's ``viubench-train.json`` at the model's location."""
+    recorded = run.manifest.get("training")
+    if isinstance(recorded, dict):
+        return recorded
+    meta = read_meta(Path(location)) if Path(location).is_dir() else None
+    if not isinstance(meta, dict) or not isinstance(meta.get("base_model"), str):
+        return None  # not a checkpoint of viubench train (or a hand-written file)
+    return {"base_model": {"model": meta["base_model"], "fingerprint": meta.get("base_model_fingerprint")}, "data": meta.get("data") or {}}
+
+
 def starting_model_run(runs: list[RunView]) -> RunView | None:
     """The run of the model a ``viubench train`` checkpoint among ``runs`` started from (so the report
-    shows the training gain as deltas), if that run is there."""
+    shows the training gain as deltas), if that run is there: matched on the starting model's content
+    fingerprint (the run's ``inputs.model``), else on its location."""
     models = load_models()
     locations = [model_location(run.model, models) for run in runs]
-    for index, location in enumerate(locations):
-        meta = read_meta(Path(location)) if Path(location).is_dir() else None
-        if not isinstance(meta, dict) or not isinstance(meta.get("base_model"), str):
-            continue  # not a checkpoint of viubench train (or a hand-written file): nothing to pair
-        start = model_location(meta["base_model"], models)
-        found = [run for other, run in enumerate(runs) if other != index and locations[other] == start]
+    for index, run in enumerate(runs):
+        training = _training(run, locations[index])
+        if training is None:
+            continue
+        base = training.get("base_model") or {}
+        start = model_location(base["model"], models) if isinstance(base.get("model"), str) else None
+        found = [other for position, other in enumerate(runs) if position != index and (
+            (base.get("fingerprint") and (other.manifest.get("inputs") or {}).get("model") == base["fingerprint"])
+            or (start is not None and locations[position] == start))]
         if found:
             return found[0]
     return None
+
+
+def training_notes(runs: list[RunView], tasks: list[str]) -> list[str]:
+    """For each run of a trained checkpoint: its starting model, training data and what the
+    contamination check found on each task (also nothing, or that it could not run)."""
+    notes = []
+    for run in runs:
+        training = run.manifest.get("training")
+        if not isinstance(training, dict):
+            continue
+        data, base = training.get("data") or {}, training.get("base_model") or {}
+        sha = data.get("manifest_sha256")
+        items = ", ".join(f"{count} {task}" for task, count in (data.get("items") or {}).items())
+        steps = "" if training.get("steps_done") is None else f", {training['steps_done']} step(s)"
+        if training.get("steps_with_signal") is not None:
+            steps += f", {training['steps_with_signal']} with a learning signal"
+        checks = []
+        for task in tasks:
+            found = (run.manifest.get("tasks", {}).get(task) or {}).get("contamination")
+            if found is None:
+                continue
+            if not found.get("checked", True):
+                checks.append(f"{task}: not checked, the training data was not found")
+            elif found.get("shared_items") or found.get("shared_videos") or found.get("shared_frames") or found.get("same_dataset"):
+                checks.append(f"{task}: shares {found.get('shared_items', 0)} items, {len(found.get('shared_videos') or [])} source videos, "
+                              f"{found.get('shared_frames', 0)}/{found.get('frames', 0)} shown frames")
+            else:
+                checks.append(f"{task}: nothing shared")
+        notes.append(
+            f"{run.label}: trained ({training.get('engine') or 'viubench train'}{steps}) from {base.get('model')} on "
+            f"{data.get('found_at') or data.get('path')} (manifest SHA-256 {sha[:12] if sha else 'unknown'}{'; ' + items if items else ''}); "
+            f"contamination check: {'; '.join(checks) or 'no generated evaluation data to compare'}"
+        )
+    return notes
 
 
 def build_report(run_dirs: list[Path], options: ReportOptions) -> dict[str, Any]:
@@ -110,6 +160,7 @@ def build_report(run_dirs: list[Path], options: ReportOptions) -> dict[str, Any]
         "baseline": baseline.label if baseline else None,
         "runs": [{"label": r.label, "model": r.model, "run_id": r.run_id, "path": str(r.path), "status": r.manifest.get("status"), "frames": r.frames} for r in runs],
         **warning_lists(runs, tasks),
+        "training": training_notes(runs, tasks),
         "published": bool(published),
         "viubench": None,  # the Table 1 layout, when a run or the paper's rows have VIUBench
     }
@@ -123,7 +174,10 @@ def build_report(run_dirs: list[Path], options: ReportOptions) -> dict[str, Any]
                 continue
             cells = [_cell(run, "viubench", result, c, baseline, True) for c in columns]
             groups = {g: (result.get("groups") or {}).get(g, {}).get("score") for g in viubench_groups}
-            rows.append({"label": run.label, "published": False, "cells": cells, "groups": groups, "overall": _cell(run, "viubench", result, None, baseline, True)})
+            base_result = baseline.results.get("viubench") if baseline is not None and baseline is not run else None
+            base_groups = {g: ((base_result or {}).get("groups") or {}).get(g, {}).get("score") for g in viubench_groups}
+            group_deltas = {g: groups[g] - base_groups[g] for g in viubench_groups if groups[g] is not None and base_groups[g] is not None}
+            rows.append({"label": run.label, "published": False, "cells": cells, "groups": groups, "group_deltas": group_deltas, "overall": _cell(run, "viubench", result, None, baseline, True)})
         for row in published:
             cells = [_published(row, "viubench", c) for c in columns]
             rows.append({"label": row["label"], "published": True, "cells": cells, "groups": {}, "overall": _published(row, "viubench", None)})
@@ -259,9 +313,11 @@ def contamination_warnings(runs: list[RunView], tasks: list[str]) -> list[str]:
     for run in runs:
         for task in tasks:
             shared = (run.manifest.get("tasks", {}).get(task) or {}).get("contamination") or {}
-            if shared.get("shared_items") or shared.get("shared_videos") or shared.get("shared_frames"):
+            if shared.get("checked") is False:
+                warnings.append(f"{run.label} / {task}: the model's training data ({shared.get('training_data')}) was not found: no contamination check")
+            elif shared.get("shared_items") or shared.get("shared_videos") or shared.get("shared_frames") or shared.get("same_dataset"):
                 warnings.append(
-                    f"{run.label} / {task}: the model's training data shares {shared.get('shared_items', 0)} items, "
+                    f"{run.label} / {task}: the model's training data ({shared.get('training_data') or shared.get('other')}) shares {shared.get('shared_items', 0)} items, "
                     f"{len(shared.get('shared_videos') or [])} source videos and {shared.get('shared_frames', 0)} source frames "
                     "with the evaluation data: the score measures memorisation as much as understanding"
                 )

@@ -32,7 +32,7 @@ from viubench.rundir.layout import LOCK, MANIFEST, RESULTS, SAMPLES
 from viubench.rundir.manifest import environment, read_run_manifest, write_manifest
 from viubench.rundir.record import SampleRecord
 from viubench.runner.config import ProgressHook, RunConfig, effective_spec, resolve_backend
-from viubench.runner.contamination import check_contamination, training_data
+from viubench.runner.contamination import TrainedOn, check_contamination, training_data
 from viubench.runner.executor import SampleRunner
 from viubench.runner.local import LocalRunner
 from viubench.runner.results import task_results
@@ -141,6 +141,8 @@ def _run_locked(start: RunStart, progress: ProgressHook | None, executor: Execut
             for t in tasks
         },
     }
+    if trained_on is not None:
+        manifest["training"] = trained_on.record()  # what the checkpoint was trained on: reports read it from here
     if config.judge is None and (start.previous or {}).get("judge"):
         manifest["judge"] = start.previous["judge"]  # judged before, by a command with --judge: its verdicts stand
     write_manifest(run_dir, manifest)
@@ -213,7 +215,7 @@ def _run_task(
     runner: SampleRunner,
     progress: ProgressHook | None,
     prior_errors: int,
-    trained_on: Path | None,
+    trained_on: TrainedOn | None,
 ) -> TaskOutcome:
     spec = effective_spec(task, config.frames)
     data_dir = Path(config.data[task.name]) if task.name in config.data else None

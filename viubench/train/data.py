@@ -35,6 +35,19 @@ class TrainingData:
         return dict(Counter(sample.metadata["data_source"] for sample in self.samples.values()))
 
 
+def planned_steps(items: int, config: TrainConfig) -> int:
+    """Optimizer steps a run of ``config`` makes on ``items`` prompts: whole steps of
+    ``prompts_per_step`` only (both engines drop a last partial one), at most ``max_steps``."""
+    per_epoch = items // config.prompts_per_step
+    if per_epoch == 0:
+        raise UserError(
+            f"the mix has {items} items, fewer than prompts_per_step={config.prompts_per_step}: training would run no step; "
+            "lower prompts_per_step (--config) or build a bigger mix"
+        )
+    total = per_epoch * config.epochs
+    return min(total, config.max_steps) if config.max_steps else total
+
+
 def load_training_data(dataset: Path, config: TrainConfig) -> TrainingData:
     """Every item of the mix at ``dataset``; a row that cannot be read is skipped and reported."""
     if not (dataset / ITEMS_FILE).is_file() or not (dataset / MANIFEST_FILE).is_file():

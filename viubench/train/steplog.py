@@ -63,6 +63,12 @@ def read_log(folder: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.is_file() else []
 
 
+def signal_steps(records: list[dict[str, Any]]) -> int:
+    """Steps with a learning signal: some prompt's rollouts got different rewards (GRPO's advantages
+    are all zero on a step where every group's rewards are equal)."""
+    return sum(1 for record in records if record.get("zero_variance_share") is not None and record["zero_variance_share"] < 1)
+
+
 def truncate_log(folder: Path, last_step: int) -> None:
     """Keep the lines of steps up to ``last_step`` (a resumed run redoes the later ones)."""
     kept = [record for record in read_log(folder) if record["step"] <= last_step]
@@ -73,7 +79,7 @@ def console_line(record: dict[str, Any], total: int) -> str:
     def show(value: float | None, digits: int = 3) -> str:
         return "-" if value is None else f"{value:.{digits}f}"
 
-    tasks = " ".join(f"{task[:4]} {show(value)}" for task, value in record["reward_by_task"].items() if value is not None)
+    tasks = " ".join(f"{task} {show(value)}" for task, value in record["reward_by_task"].items() if value is not None)
     return (
         f"step {record['step']}/{total}  reward {show(record['reward'])} ({tasks})  std {show(record['reward_std'])}  "
         f"no-signal {show(record['zero_variance_share'], 2)}  kl {show(record['kl'], 4)}  entropy {show(record['entropy'], 2)}  "

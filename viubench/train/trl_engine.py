@@ -17,10 +17,10 @@ from viubench.console import console
 from viubench.errors import UserError, one_line
 from viubench.rewards import DATA_SOURCES, compute_score, strict_score
 from viubench.checkpoint import META_FILE
-from viubench.train.checkpoint import train_meta, write_meta
+from viubench.train.checkpoint import base_model_fingerprint, train_meta, write_meta
 from viubench.train.config import TrainConfig
-from viubench.train.data import TrainingData
-from viubench.train.steplog import append_record, console_line, step_record, truncate_log
+from viubench.train.data import TrainingData, planned_steps
+from viubench.train.steplog import append_record, console_line, read_log, signal_steps, step_record, truncate_log
 
 INSTALL = "the trl engine needs torch, transformers and trl: pip install 'viubench[train]'"
 VISION_TOKENS = ("<|vision_start|>", "<|vision_end|>", "<|vision_pad|>", "<|image_pad|>", "<|video_pad|>")
@@ -154,8 +154,10 @@ def train_trl(model: str, data: TrainingData, dataset: Path, out: Path, config: 
     checkpoint = last_checkpoint(out) if out.is_dir() else None
     if not resume and out.is_dir() and (checkpoint is not None or (out / META_FILE).is_file()):
         raise UserError(f"--out {out} already holds a training run: pass --resume to continue it, or choose another --out")
+    planned_steps(len(data.samples), config)  # a mix too small for one step fails here, before the model loads
     trainer = make_trainer(model, data, out, config)
-    meta = {"engine": "trl", "base_model": model, "dataset": dataset, "manifest_sha256": data.manifest_sha256, "config": config, "items": data.counts()}
+    meta = {"engine": "trl", "base_model": model, "dataset": dataset, "manifest_sha256": data.manifest_sha256, "config": config,
+            "items": data.counts(), "base_fingerprint": base_model_fingerprint(model)}
     progress = _progress_callback(trainer, out, meta)
     trainer.add_callback(progress)
     out.mkdir(parents=True, exist_ok=True)
@@ -171,8 +173,24 @@ def train_trl(model: str, data: TrainingData, dataset: Path, out: Path, config: 
         progress.close()  # before any error line
     trainer.save_model(str(out))
     trainer.processing_class.save_pretrained(str(out))
-    write_meta(out, train_meta(**meta, steps_done=trainer.state.global_step, total_steps=trainer.state.max_steps))
+    records = read_log(out)
+    with_signal = signal_steps(records)
+    write_meta(out, train_meta(**meta, steps_done=trainer.state.global_step, total_steps=trainer.state.max_steps, steps_with_signal=with_signal))
+    report_signal(len(records), with_signal, config.rollouts_per_prompt)
     return out
+
+
+def report_signal(steps: int, with_signal: int, rollouts: int) -> None:
+    """How many steps had anything to learn from; a loud warning when none had."""
+    if steps and not with_signal:
+        console.print(
+            f"warning: no step had a learning signal: on all {steps} step(s) every prompt's {rollouts} rollouts got the same "
+            "reward, so GRPO had nothing to learn from and the weights are (nearly) the starting model's. Train on items "
+            "the model sometimes gets right, or sample more rollouts per prompt (rollouts_per_prompt)",
+            style="bold red", markup=False,
+        )
+    elif steps:
+        console.print(f"{with_signal} of {steps} step(s) had a learning signal (rollouts of a prompt with different rewards)", markup=False)
 
 
 def _progress_callback(trainer: Any, out: Path, meta: dict[str, Any]) -> Any:
@@ -204,7 +222,8 @@ def _progress_callback(trainer: Any, out: Path, meta: dict[str, Any]) -> Any:
 
         def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             if state.is_world_process_zero:
-                write_meta(out / f"checkpoint-{state.global_step}", train_meta(**meta, steps_done=state.global_step, total_steps=state.max_steps))
+                write_meta(out / f"checkpoint-{state.global_step}", train_meta(**meta, steps_done=state.global_step, total_steps=state.max_steps,
+                                                                               steps_with_signal=signal_steps(read_log(out))))
 
         def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             self.close()

@@ -12,7 +12,9 @@
   (here, before launching, with verl's own ``validate_config``, and again by ``main_ppo``).
 - ``viubench-train.json``: the viubench settings, dataset and packages of the run.
 
-``launch_verl`` runs ``python -m verl.trainer.main_ppo OVERRIDES`` (Ray starts a local cluster, or
+``launch_verl`` first checks, in the launching Python (``verl_probe``), that Ray sees the nodes and GPUs
+per node the config asks for (verl's trainer would wait for them without a word) and that every module
+the trainer needs imports; then it runs ``python -m verl.trainer.main_ppo OVERRIDES`` (Ray starts a local cluster, or
 joins the one started with ``ray start`` on every node). verl saves FSDP shards in
 ``OUT/verl/checkpoints/global_step_N/actor`` every ``verl.save_freq`` steps and resumes from the
 last one when launched again (``resume=True``); ``VerlPlan.merge_command`` turns one into a Hugging
@@ -27,6 +29,7 @@ import contextlib
 import importlib.metadata
 import importlib.util
 import io
+import json
 import re
 import shlex
 import subprocess
@@ -39,13 +42,16 @@ from pydantic import BaseModel
 import viubench.rewards
 from viubench.console import console
 from viubench.errors import UserError, one_line
-from viubench.train.checkpoint import train_meta, write_meta
+from viubench.train.checkpoint import base_model_fingerprint, train_meta, write_meta
 from viubench.train.config import TrainConfig
-from viubench.train.data import TrainingData, load_training_data
+from viubench.train.data import TrainingData, load_training_data, planned_steps
+from viubench.train import verl_probe
 from viubench.train.verl_data import item_indices, validation_rows, verl_row, write_rows
 
 INSTALL = "the verl engine needs verl: pip install 'viubench[verl]' (in its own environment; vllm too on the GPU nodes)"
-NEEDED = ("verl", "qwen_vl_utils")  # qwen_vl_utils: verl's video loader (imported only once training runs)
+# what verl's trainer imports once it runs: its entry point, the rollout router (cachetools), the transfer
+# queue, qwen_vl_utils (its video loader; needs torchvision)
+NEEDED = ("verl.trainer.main_ppo", "verl.workers.rollout.router", "transfer_queue", "cachetools", "qwen_vl_utils")
 VERL_DIR = "verl"
 CONFIG_FILE = "viubench_grpo.yaml"
 _PLAIN = re.compile(r"[A-Za-z_/][A-Za-z0-9_./@+-]*")  # a Hydra override value that needs no quotes
@@ -169,25 +175,50 @@ def verl_overrides(config: TrainConfig, model: str, train_file: Path, val_file: 
     return [f"{key}={hydra_value(value)}" for key, value in settings.items()] + list(config.verl.overrides)
 
 
-def missing_modules(python: str | None = None) -> list[str]:
-    """Which of the modules the verl engine needs are not importable (here, or by ``python``)."""
-    if python is None:
-        return [name for name in NEEDED if importlib.util.find_spec(name) is None]
-    probe = "import importlib.util, sys; print(*[m for m in sys.argv[1:] if importlib.util.find_spec(m) is None])"
-    try:
-        found = subprocess.run([python, "-c", probe, *NEEDED], capture_output=True, text=True, timeout=120, check=False)
-    except OSError as error:
-        raise UserError(f"cannot run {python}: {one_line(error)}") from None
-    if found.returncode != 0:
-        raise UserError(f"cannot run {python}: {one_line(found.stderr or found.stdout)}")
-    return found.stdout.split()
-
-
-def require_verl(python: str | None = None) -> None:
-    missing = missing_modules(python)
+def require_verl() -> None:
+    """Every module the verl engine and verl's trainer need imports here (for real: a module that is
+    found but cannot import, such as qwen_vl_utils without torchvision, fails now, not in a worker)."""
+    missing = verl_probe.missing_packages(list(NEEDED))
     if missing:
-        where = f" ({python})" if python else ""
-        raise UserError(f"{INSTALL}; missing here{where}: {', '.join(missing)}")
+        raise UserError(f"{INSTALL}; missing here: {', '.join(missing)}")
+    broken = verl_probe.import_errors(list(NEEDED))
+    if broken:
+        raise UserError(_broken(broken, ""))
+
+
+def _broken(broken: dict[str, str], where: str) -> str:
+    name, error = next(iter(broken.items()))
+    return f"the verl environment{where} is incomplete: {name} does not import ({error}); {INSTALL}"
+
+
+def check_launch(plan: VerlPlan, python: str) -> None:
+    """Before launching with ``python``: its modules import, and the Ray cluster it joins (or starts)
+    has the nodes and GPUs the config asks for; else one line naming both. verl itself would wait
+    for them without a word."""
+    where = f" ({python})"
+    command = [python, str(Path(verl_probe.__file__)), str(plan.nodes), str(plan.gpus_per_node), *NEEDED]
+    try:
+        found = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise UserError(f"cannot run {python}: {one_line(error)}") from None
+    try:
+        facts = json.loads(found.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        raise UserError(f"cannot run {python}: {one_line(found.stderr or found.stdout or f'exit {found.returncode}')}") from None
+    if facts["missing"]:
+        raise UserError(f"{INSTALL}; missing here{where}: {', '.join(facts['missing'])}")
+    if facts["ray_error"]:
+        raise UserError(f"Ray cannot start{where}: {facts['ray_error']}")
+    nodes = facts["nodes"]
+    if sum(1 for gpus in nodes if gpus >= plan.gpus_per_node) < plan.nodes:
+        seen = ", ".join(f"{gpus:g}" for gpus in nodes) or "none"
+        raise UserError(
+            f"verl asks for {plan.nodes} node(s) x {plan.gpus_per_node} GPU(s) (trainer.nnodes x trainer.n_gpus_per_node), but Ray sees "
+            f"{len(nodes)} node(s) with {seen} GPU(s); verl's actor and rollouts need GPUs: run on GPU nodes ('ray start' on each, "
+            "for several) or lower --nnodes/--gpus-per-node"
+        )
+    if facts["broken"]:
+        raise UserError(_broken(facts["broken"], where))
 
 
 def verl_config_dir() -> Path:
@@ -254,15 +285,6 @@ def verl_version() -> str:
         return "unknown"
 
 
-def planned_steps(rows: int, config: TrainConfig) -> int:
-    """Optimizer steps verl will run: whole batches only (its loader drops the last partial one)."""
-    per_epoch = rows // config.prompts_per_step
-    if per_epoch == 0:
-        raise UserError(f"the mix has {rows} items, fewer than prompts_per_step={config.prompts_per_step}: verl would run no step")
-    total = per_epoch * config.epochs
-    return min(total, config.max_steps) if config.max_steps else total
-
-
 def prepare_verl(dataset: Path, model: str, out: Path, config: TrainConfig, *, resume: bool = False,
                  data: TrainingData | None = None) -> VerlPlan:
     """Write the verl files of a GRPO run of ``model`` on the mix at ``dataset`` into ``out/verl``
@@ -285,18 +307,19 @@ def prepare_verl(dataset: Path, model: str, out: Path, config: TrainConfig, *, r
     write_rows(val_rows, val_file)
     config_file = write_verl_config(verl_config, folder / CONFIG_FILE, overrides)
     write_meta(folder, train_meta(engine="verl", base_model=model, dataset=dataset, manifest_sha256=data.manifest_sha256,
-                                  config=config, steps_done=0, total_steps=steps, items=data.counts()))
+                                  config=config, steps_done=0, total_steps=steps, items=data.counts(),
+                                  base_fingerprint=base_model_fingerprint(model)))
     return VerlPlan(
         model=model, dataset=dataset, folder=folder, train_file=train_file, val_file=val_file, config_file=config_file,
         checkpoints=checkpoints, overrides=overrides, hydra_overrides=[f"hydra.run.dir={hydra_value(str(folder / 'hydra'))}"],
         items=data.counts(), val_items=len(val_rows), skipped=data.skipped, total_steps=steps,
-        nodes=config.verl.nnodes, gpus_per_node=config.verl.gpus_per_node, verl_version=verl_version(),
+        nodes=int(verl_config.trainer.nnodes), gpus_per_node=int(verl_config.trainer.n_gpus_per_node), verl_version=verl_version(),
     )
 
 
 def launch_verl(plan: VerlPlan, python: str = sys.executable) -> int:
     """Run verl's trainer on ``plan`` with ``python`` (which must have verl) and return its exit code."""
-    require_verl(python)
+    check_launch(plan, python)
     command = plan.command(python)
     console.print(f"launching verl: {shlex.join(command)}", markup=False)
     finished = subprocess.run(command, cwd=plan.folder, check=False)

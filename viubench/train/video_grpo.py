@@ -151,6 +151,11 @@ class VideoGRPOTrainer(GRPOTrainer):
         finally:
             self.timings["rollout"] += time.perf_counter() - started
 
+    def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
+        """TRL logs ``rewards/<task>/mean`` as None for a task absent from the step: left out here, so
+        no logger (tensorboard, wandb) is handed a None."""
+        super().log({key: value for key, value in logs.items() if value is not None}, start_time)
+
     def training_step(self, model: torch.nn.Module, inputs: Any, num_items_in_batch: Any = None) -> torch.Tensor:
         started = time.perf_counter()
         try:
