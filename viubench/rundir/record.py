@@ -14,7 +14,7 @@ import json
 import math
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, StrictFloat, StrictInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator
 
 from viubench.backends.base import ErrorInfo, Response
 from viubench.task.kinds import score_response
@@ -53,7 +53,7 @@ class SampleRecord(BaseModel):
     parse_failed: bool = False
     paper_score: Number | None = None  # None: left out of the paper-compatible denominator
     metrics: dict[str, Number] | None = None
-    timings: Timings = Timings()
+    timings: Timings = Field(default_factory=Timings)
     question: str | None = None  # what a person reviewing the sample needs: the question text ...
     previews: list[str] | None = None  # ... and where its frames are
     target_adjusted: str | None = None  # why the loader corrected the ground truth

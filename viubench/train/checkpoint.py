@@ -29,7 +29,7 @@ def package_versions() -> dict[str, str]:
 def base_model_fingerprint(model: str) -> str:
     """The content identity of the starting weights, as ``viubench eval`` fingerprints a run's model
     (a local folder by its files, a hub id by its name): a base run is found by it from any folder."""
-    from viubench.runner.identity import model_fingerprint
+    from viubench.rundir.identity import model_fingerprint
 
     return model_fingerprint(f"hf:{model}", None, {}, None)
 

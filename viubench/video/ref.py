@@ -11,7 +11,7 @@ class VideoRef(BaseModel):
 
     A frame folder holds numbered images (``00001.jpg`` ...) that stand for a video at ``folder_fps``:
     image number ``n`` shows time ``n / folder_fps`` and the numbers start at ``first_index``
-    (``viubench/runner/media.py`` says why).
+    (``viubench/video/load.py`` says why).
     """
 
     path: str | None = None
