@@ -33,6 +33,11 @@ class Request:
     answer_format: AnswerFormat
 
 
+REFUSED = "client"  # the kind of an error the server answered with a refusal of the request as sent
+# (400 bad parameter, 401 key, 403 access, 404 model): a retry cannot fix it, and when the first
+# requests all get the same one the runner stops the run and says what to change
+
+
 @dataclass
 class ErrorInfo:
     kind: str  # "media", "data", "model", "timeout", "rate_limit", "server", "connection", "client", ...
@@ -53,6 +58,7 @@ class Response:
     error: ErrorInfo | None = None
     usage: dict[str, int] = field(default_factory=dict)
     prompt: str | None = None  # the text prompt the model received (chat template applied), if known
+    finish_reason: str | None = None  # why generation stopped, where the backend says ("length": cut by the budget)
 
     def __post_init__(self) -> None:
         if (self.text is None) == (self.error is None):

@@ -61,6 +61,7 @@ class SampleRecord(BaseModel):
     usage: dict[str, Any] | None = None  # the backend's token usage
     model_prompt: Any = None  # the prompt as the backend rendered it, where it says
     decode_mode: list[str] | None = None  # how the sample's videos were decoded
+    finish_reason: str | None = None  # why generation stopped, journaled when not a plain stop ("length": cut by the budget)
 
     @field_validator("score", "paper_score")
     @classmethod
@@ -109,7 +110,12 @@ def answered_record(sample: Sample, response: Response, media_seconds: float, mo
         record.metrics = scored.metrics or None
     if decode_mode is not None:
         record.decode_mode = decode_mode
+    if response.finish_reason not in (None, "stop"):
+        record.finish_reason = response.finish_reason
     return record
+
+
+CUT = "length"  # the finish reason of an answer cut by the generation budget
 
 
 def _add_shown(record: SampleRecord, sample: Sample) -> None:
