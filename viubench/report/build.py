@@ -19,6 +19,7 @@ from viubench.report.compare import paired_delta
 from viubench.report.paper import DOMAIN_ORDER, DOWNSTREAM, VIUBENCH_COLUMNS, grounding_paper_rows, paper_rows
 from viubench.report.runs import RunView, label_runs
 from viubench.report.protocol import imported_notes
+from viubench.report.run_marks import run_marks
 from viubench.report.terminal import ABBREVIATIONS
 from viubench.checkpoint import read_meta
 
@@ -111,7 +112,7 @@ def build_report(run_dirs: list[Path], options: ReportOptions) -> dict[str, Any]
         "generator": f"viubench {__version__}",
         "baseline": baseline.label if baseline else None,
         "runs": [{"label": r.label, "model": r.model, "run_id": r.run_id, "path": str(r.path), "status": r.manifest.get("status"), "frames": r.frames} for r in runs],
-        "warnings": protocol_warnings(runs, tasks) + judge_warnings(runs, tasks) + contamination_warnings(runs, tasks) + imported_notes(runs, tasks),
+        "warnings": protocol_warnings(runs, tasks) + judge_warnings(runs, tasks) + contamination_warnings(runs, tasks) + imported_notes(runs, tasks) + run_marks(runs, tasks),
         "published": bool(published),
         "viubench": None,  # the Table 1 layout, when a run or the paper's rows have VIUBench
     }
