@@ -30,6 +30,7 @@ class APIBackend(Backend):
         self.batch_size = concurrency * 8  # several waves per batch: little idle time at its end
         self._rng = random.Random(seed)
         self._client: Any = None
+        self._semaphore: asyncio.Semaphore | None = None
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name=f"viubench-{self.name}", daemon=True)
         self._thread.start()
@@ -65,28 +66,48 @@ class APIBackend(Backend):
         return responses  # type: ignore[return-value]  # every position is filled
 
     def generate_each(self, requests: list[Request]) -> Iterator[tuple[int, Response]]:
-        """Each response as soon as its request is done: one slow request holds back no finished answer.
-        The caller closing the iterator early (a kill, a refused setup) cancels what was not sent yet."""
-        finished: queue.Queue[tuple[int, Response]] = queue.Queue()
+        """Each response as soon as its request is done: one slow request holds back no finished answer."""
+        positions = {id(request): position for position, request in enumerate(requests)}
+        for request, response in self.generate_stream(iter(requests)):
+            yield positions[id(request)], response
 
-        async def one(position: int, gate: asyncio.Semaphore, request: Request) -> None:
-            try:
-                response = await self._one(gate, request)
-            except Exception as error:  # an unexpected failure stays this request's
-                response = Response(error=ErrorInfo.from_exception(error))
-            finished.put((position, response))
-
-        async def run() -> None:
-            gate = asyncio.Semaphore(self.concurrency)
-            await asyncio.gather(*(one(position, gate, request) for position, request in enumerate(requests)))
-
-        future = asyncio.run_coroutine_threadsafe(run(), self._loop)
+    def generate_stream(self, requests: Iterator[Request]) -> Iterator[tuple[Request, Response]]:
+        """``(request, response)`` as each is done, pulling the next request whenever fewer than
+        ``2 * concurrency`` are prepared or in flight: the server always has ``concurrency`` requests,
+        with no lull between one batch of the runner and the next. The caller closing the iterator
+        early (a kill, a refused setup) cancels what was not sent yet."""
+        finished: queue.Queue[tuple[Request, Response]] = queue.Queue()
+        window = 2 * self.concurrency
+        futures: set[Any] = set()
+        pending = 0
         try:
-            for _ in requests:
+            for request in requests:
+                while pending >= window or not finished.empty():
+                    yield finished.get()
+                    pending -= 1
+                future = asyncio.run_coroutine_threadsafe(self._into(request, finished), self._loop)
+                futures.add(future)
+                future.add_done_callback(futures.discard)
+                pending += 1
+            while pending:
                 yield finished.get()
-            future.result()
+                pending -= 1
         finally:
-            future.cancel()
+            for future in list(futures):
+                future.cancel()
+
+    async def _into(self, request: Request, finished: "queue.Queue[tuple[Request, Response]]") -> None:
+        try:
+            response = await self._one(self._gate(), request)
+        except Exception as error:  # an unexpected failure stays this request's
+            response = Response(error=ErrorInfo.from_exception(error))
+        finished.put((request, response))
+
+    def _gate(self) -> asyncio.Semaphore:
+        """The concurrency cap, made on the event loop at its first use."""
+        if self._semaphore is None:
+            self._semaphore = asyncio.Semaphore(self.concurrency)
+        return self._semaphore
 
     async def _one(self, gate: asyncio.Semaphore, request: Request) -> Response:
         prepared = await asyncio.to_thread(self.prepare, request)
