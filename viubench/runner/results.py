@@ -7,6 +7,11 @@ paper's released scripts would print (docs/scoring.md): ``score`` and ``n`` over
 count (``paper_score`` not None; errors never count), and for grounding also ``miou`` and
 ``r@0.3``/``r@0.5``/``r@0.7`` over the same items, all x100.
 
+Two counts appear only where they apply: ``cut_by_budget``, the answers the generation budget cut
+(``finish_reason`` length; scored as they are, often empty), and in a task's ``overall``
+``errors_exceed_share`` (``ERROR_SHARE``) when errors are more than that share of its samples: its
+score is not the model's ability, and reports, leaderboards and the exit status of eval say so.
+
 A task whose ``overall`` is ``pairs`` (Vinoground's text score) is scored over pairs, never over
 items: its items are grouped by the pair key of their ids (``TaskConfig.pairs``), and a pair with
 all its members present scores 1 iff every member scores 1; in the paper-compatible block a pair
