@@ -10,6 +10,7 @@ raised (retryable or not, and whether the setup itself is refused) -- never how 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import random
 import threading
@@ -31,6 +32,7 @@ class APIBackend(Backend):
         self._rng = random.Random(seed)
         self._client: Any = None
         self._semaphore: asyncio.Semaphore | None = None
+        self._opening: Any = None  # the future of the client being made (``start_client``)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name=f"viubench-{self.name}", daemon=True)
         self._thread.start()
@@ -76,6 +78,7 @@ class APIBackend(Backend):
         ``2 * concurrency`` are prepared or in flight: the server always has ``concurrency`` requests,
         with no lull between one batch of the runner and the next. The caller closing the iterator
         early (a kill, a refused setup) cancels what was not sent yet."""
+        self.start_client()
         finished: queue.Queue[tuple[Request, Response]] = queue.Queue()
         window = 2 * self.concurrency
         futures: set[Any] = set()
@@ -109,11 +112,20 @@ class APIBackend(Backend):
             self._semaphore = asyncio.Semaphore(self.concurrency)
         return self._semaphore
 
-    async def _one(self, gate: asyncio.Semaphore, request: Request) -> Response:
-        prepared = await asyncio.to_thread(self.prepare, request)
+    def start_client(self) -> None:
+        """Make the client on the event loop now, while the caller goes on (decoding the first samples),
+        instead of on the first request. Idempotent; a subclass calls it once what ``open_client`` needs is set."""
+        if self._opening is None:
+            self._opening = asyncio.run_coroutine_threadsafe(self._open(), self._loop)
+
+    async def _open(self) -> Any:
         if self._client is None:
             self._client = self.open_client()
-        client = self._client
+        return self._client
+
+    async def _one(self, gate: asyncio.Semaphore, request: Request) -> Response:
+        prepared = await asyncio.to_thread(self.prepare, request)
+        client = self._client if self._client is not None else await self._open()
 
         async def call() -> Response:
             async with gate:
@@ -125,6 +137,9 @@ class APIBackend(Backend):
     def close(self) -> None:
         if not self._thread.is_alive():
             return
+        if self._opening is not None:
+            with contextlib.suppress(Exception):  # a client that could not be made has nothing to close
+                self._opening.result(timeout=30)
         if self._client is not None:
             asyncio.run_coroutine_threadsafe(self.close_client(self._client), self._loop).result()
             self._client = None

@@ -1,8 +1,9 @@
 """The Backend contract.
 
 A backend takes a batch of requests and returns, for each, either text or a structured error; never
-an empty string standing in for a failure. Backends only classify errors; the runner owns retries
-and bookkeeping.
+an empty string standing in for a failure. Backends only classify errors: backends behind a network
+API derive from ``viubench.backends.api.APIBackend``, which owns concurrency and the retry loop, and
+the runner owns bookkeeping (and stops a run whose requests are all refused alike, ``REFUSED``).
 """
 
 from __future__ import annotations
