@@ -115,3 +115,41 @@ def test_a_task_with_no_scored_sample_exits_1(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stderr
     assert "run failed: task videomme has no scored sample (6 errors of 6)" in result.stderr
     assert "6 model: 500:" in result.stderr and "overloaded" in result.stderr
+
+
+def test_the_summary_counts_model_media_and_judge_errors_of_the_last_record_of_each_sample(tmp_path: Path) -> None:
+    from viubench.runner.failures import error_summary
+
+    samples = tmp_path / "samples"
+    samples.mkdir()
+    lines = [
+        {"id": "a", "subtask": "s", "error": {"kind": "client", "message": "400: Image too large."}},
+        {"id": "a", "subtask": "s", "error": None, "response": "B"},  # answered when run again: no longer an error
+        {"id": "b", "subtask": "s", "error": {"kind": "media", "message": "corrupt: no frames"}},
+        {"id": "c", "subtask": "s", "error": {"kind": "server", "message": "500: overloaded"}},
+        {"id": "d", "subtask": "s", "error": {"kind": "server", "message": "500:   overloaded"}},  # the same message, spaced otherwise
+    ]
+    (samples / "t.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    judge = [
+        {"judge": "j", "id": "a", "call": "extract", "prompt_hash": "h", "error": {"kind": "unparsable", "message": "no verdict"}},
+        {"judge": "j", "id": "e", "call": "extract", "prompt_hash": "h", "error": {"kind": "timeout", "message": "timed out"}},
+        {"judge": "j", "id": "e", "call": "extract", "prompt_hash": "h", "error": None, "verdict": True},  # settled
+    ]
+    (samples / "t.judge.jsonl").write_text("".join(json.dumps(line) + "\n" for line in judge))
+    found = [(e.count, e.source, e.message) for e in error_summary(tmp_path, ["t"])]
+    assert found == [(2, "model", "500: overloaded"), (1, "judge", "unparsable: no verdict"), (1, "media", "corrupt: no frames")]
+
+
+def test_only_refusals_in_a_row_with_one_message_stop_a_run(tmp_path: Path) -> None:
+    from viubench.errors import UserError
+    from viubench.rundir.record import ErrorRecord, SampleRecord
+    from viubench.runner.failures import RefusalWatch
+
+    def record(kind: str | None, message: str = "400: bad") -> SampleRecord:
+        return SampleRecord(id="x", subtask="s", error=None if kind is None else ErrorRecord(kind=kind, message=message))
+
+    watch = RefusalWatch(tmp_path)
+    for seen in [record("client"), record("client"), record(None), record("client"), record("client", "400: other"), record("client", "400: other"), record("media")]:
+        watch.observe(seen)  # a success or another message starts the count again; a media error says nothing of the server
+    with pytest.raises(UserError, match="refused 3 requests in a row with: 400: other"):
+        watch.observe(record("client", "400: other"))
