@@ -1,9 +1,15 @@
 """A loopback OpenAI-compatible server (real sockets) with fault injection, for the API backend tests.
 
 ``plan`` maps a marker (a substring of the request's text) to the behaviours of successive attempts:
-``ok``, ``429:SECONDS`` (with Retry-After), ``500``, ``400``, ``hang:SECONDS``, ``malformed``,
-``reset``. Requests without a marker get ``ok``. Every request is logged. ``ok`` answers ``answer``,
-or ``reply(text of the request's messages)`` when a ``reply`` function is given.
+``ok``, ``429:SECONDS`` (with Retry-After), any other status as ``CODE`` or ``CODE:MESSAGE`` (``500``,
+``400:Unsupported value ...``, ``401``), ``hang:SECONDS``, ``malformed``, ``reset``. Requests without a
+marker get ``default`` (``ok`` unless told). Every request is logged. ``ok`` answers ``answer``, or
+``reply(text of the request's messages)`` when a ``reply`` function is given.
+
+``reasoning`` > 0 makes the server a reasoning model: it rejects ``temperature`` other than 1 and
+``max_tokens`` (400, as OpenAI's reasoning models do), spends ``reasoning`` hidden tokens before the
+answer out of ``max_completion_tokens``, and returns an empty answer with ``finish_reason: length``
+when they do not leave room for it.
 """
 
 from __future__ import annotations
@@ -17,8 +23,18 @@ from typing import Any, Callable
 
 
 class FakeOpenAI:
-    def __init__(self, plan: dict[str, list[str]] | None = None, answer: str = "A", latency: float = 0.0, reply: Callable[[str], str] | None = None) -> None:
+    def __init__(
+        self,
+        plan: dict[str, list[str]] | None = None,
+        answer: str = "A",
+        latency: float = 0.0,
+        reply: Callable[[str], str] | None = None,
+        default: str = "ok",
+        reasoning: int = 0,
+    ) -> None:
         self.plan = {marker: list(steps) for marker, steps in (plan or {}).items()}
+        self.default = default
+        self.reasoning = reasoning
         self.answer = answer
         self.reply = reply
         self.latency = latency
@@ -61,11 +77,11 @@ class FakeOpenAI:
             for marker, steps in self.plan.items():
                 if marker in text:
                     return marker, steps.pop(0) if steps else "ok"
-        return None, "ok"
+        return None, self.default
 
     def handle(self, handler: BaseHTTPRequestHandler, body: dict[str, Any]) -> None:
-        text = json.dumps(body["messages"])
-        marker, behaviour = self._behaviour(text)
+        # the request's text only where a plan looks for markers in it (a bench's server does no more than it must)
+        marker, behaviour = self._behaviour(json.dumps(body["messages"])) if self.plan else (None, self.default)
         with self.lock:
             self.log.append({"marker": marker, "behaviour": behaviour, "time": time.monotonic(), "auth": handler.headers.get("Authorization"), "body": body})
             self.active += 1
@@ -92,18 +108,43 @@ class FakeOpenAI:
             return self._raw(handler, 200, b'{"id": "x", "choices": [ {"message": ')
         if kind == "429":
             return self._json(handler, 429, {"error": {"message": "rate limited", "type": "rate_limit"}}, {"Retry-After": argument or "1"})
-        if kind in ("500", "400"):
-            return self._json(handler, int(kind), {"error": {"message": f"injected {kind}", "type": "test"}})
+        if kind.isdigit():
+            return self._json(handler, int(kind), {"error": {"message": argument or f"injected {kind}", "type": "test"}})
+        refusal = self._refusal(body)
+        if refusal is not None:
+            return self._json(handler, 400, {"error": refusal})
         return self._json(handler, 200, self._completion(body))
 
+    def _refusal(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        """What a reasoning model refuses (OpenAI's messages): a temperature but 1, the max_tokens field."""
+        if not self.reasoning:
+            return None
+        if body.get("temperature", 1) != 1:
+            message = f"Unsupported value: 'temperature' does not support {body['temperature']} with this model. Only the default (1) value is supported."
+            return {"message": message, "type": "invalid_request_error", "param": "temperature", "code": "unsupported_value"}
+        if "max_tokens" in body:
+            message = "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead."
+            return {"message": message, "type": "invalid_request_error", "param": "max_tokens", "code": "unsupported_parameter"}
+        return None
+
     def _completion(self, body: dict[str, Any]) -> dict[str, Any]:
+        content, finish, completion = self._content(body), "stop", 1
+        usage: dict[str, Any] = {"prompt_tokens": 100}
+        if self.reasoning:
+            budget = body.get("max_completion_tokens", 1 << 30)
+            thought = min(self.reasoning, budget)
+            if thought + completion > budget:  # the budget ran out while thinking: nothing is answered
+                content, finish, completion = "", "length", 0
+            usage["completion_tokens_details"] = {"reasoning_tokens": thought}
+            completion += thought
+        usage |= {"completion_tokens": completion, "total_tokens": 100 + completion}
         return {
             "id": "chatcmpl-test",
             "object": "chat.completion",
             "created": 0,
             "model": body["model"],
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": self._content(body)}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 100, "completion_tokens": 1, "total_tokens": 101},
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish}],
+            "usage": usage,
         }
 
     def _content(self, body: dict[str, Any]) -> str:

@@ -48,6 +48,10 @@ def test_eval_with_a_tiny_model_from_disk(tiny_model: tuple[str, Path], tmp_path
     assert len({r["subtask"] for r in records}) == 8  # round-robin over the subtypes
     results = json.loads((run_dir / "results.json").read_text())["tasks"]["viubench"]
     assert results["overall"]["n"] == 8
+    # an answer that ran to the budget (32 new tokens for VIUBench) without an end token is journaled as cut, and counted
+    cut = [r for r in records if r.get("finish_reason") == "length"]
+    assert all(r["usage"]["completion_tokens"] == 32 for r in cut)
+    assert results["overall"].get("cut_by_budget", 0) == len(cut)
 
     for record in records:
         prompt = record["model_prompt"]

@@ -50,7 +50,8 @@ def test_a_server_echoing_the_key_leaves_no_trace(small_viubench: Path, tmp_path
                               "--limit", "3", "--out", str(tmp_path / "runs"))
     finally:
         server.shutdown()
-    assert result.returncode == 0, result.stderr[-2000:]
+    # every request refused with one message: the run stops with it, redacted like the journal
+    assert result.returncode == 2 and "run stopped" in result.stderr and "Incorrect API key provided: [REDACTED]" in result.stderr, result.stderr[-2000:]
     run_dir = next((tmp_path / "runs").iterdir())
     records = [json.loads(line) for line in (run_dir / "samples" / "viubench.jsonl").read_text().splitlines()]
     assert records and all(r["error"] and "Incorrect API key provided: [REDACTED]" in r["error"]["message"] for r in records)

@@ -57,5 +57,9 @@ def test_eval_through_the_vllm_engine(tmp_path: Path) -> None:
         blocks = re.findall(r"<\|video_pad\|>\*(\d+)", prompt)
         assert len(blocks) == (6 if record["subtask"] == "jigsaw_easy" else 1)
         assert record["usage"]["completion_tokens"] <= 32  # the task's max_new_tokens, never raised
+        assert record.get("finish_reason") in (None, "length")  # journaled only when the budget cut the answer
+        if record.get("finish_reason") == "length":
+            assert record["usage"]["completion_tokens"] == 32
     results = json.loads((run_dir / "results.json").read_text())["tasks"]["viubench"]
     assert results["overall"]["n"] == 8
+    assert results["overall"].get("cut_by_budget", 0) == sum(r.get("finish_reason") == "length" for r in records)

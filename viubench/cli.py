@@ -158,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--out", type=Path, default=Path("runs"), help="folder of run directories (default: runs)")
     evaluate.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue a run with its own settings")
     evaluate.add_argument("--wait", action="store_true", help="when another process is evaluating the same run directory, wait for it instead of exiting")
-    evaluate.add_argument("--fail-on-error", metavar="K", help="fail the run when errors exceed K (a count, or a fraction below 1)")
+    evaluate.add_argument("--fail-on-error", metavar="K", help="stop the run when errors exceed K (a count, or a fraction below 1); without it the run goes on and exits 1 when a task's errors exceed 10%% of its samples, or a task has no scored sample; 3 requests in a row refused alike by the server (a bad parameter, key or model name) stop the run at once (run again after the fix: the same command continues the run)")
     evaluate.add_argument("--paper-compatible", action="store_true", help="also print what the paper's released scripts would report (multiple choice: the raw first character as the option letter, every non-empty answer counted; grounding: the first hyphen pair, unparsable answers left out; see docs/scoring.md)")
     evaluate.add_argument("--media-workers", type=_non_negative, default=2, metavar="W", help="processes decoding media ahead of the model (default: 2; 0 decodes inline; never more than the CPU cores)")
     evaluate.add_argument("--judge", metavar="MODEL", help="the LLM judge of tasks with judged metrics (VCR-Bench), any --model form, e.g. openai:gpt-4o; without it those tasks report only what rules can score")

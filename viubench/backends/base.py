@@ -1,8 +1,9 @@
 """The Backend contract.
 
 A backend takes a batch of requests and returns, for each, either text or a structured error; never
-an empty string standing in for a failure. Backends only classify errors; the runner owns retries
-and bookkeeping.
+an empty string standing in for a failure. Backends only classify errors: backends behind a network
+API derive from ``viubench.backends.api.APIBackend``, which owns concurrency and the retry loop, and
+the runner owns bookkeeping (and stops a run whose requests are all refused alike, ``REFUSED``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ class Request:
     answer_format: AnswerFormat
 
 
+REFUSED = "client"  # the kind of an error the server answered with a refusal of the request as sent
+# (400 bad parameter, 401 key, 403 access, 404 model): a retry cannot fix it, and when the first
+# requests all get the same one the runner stops the run and says what to change
+
+
 @dataclass
 class ErrorInfo:
     kind: str  # "media", "data", "model", "timeout", "rate_limit", "server", "connection", "client", ...
@@ -53,6 +59,7 @@ class Response:
     error: ErrorInfo | None = None
     usage: dict[str, int] = field(default_factory=dict)
     prompt: str | None = None  # the text prompt the model received (chat template applied), if known
+    finish_reason: str | None = None  # why generation stopped, where the backend says ("length": cut by the budget)
 
     def __post_init__(self) -> None:
         if (self.text is None) == (self.error is None):

@@ -140,6 +140,7 @@ class HFBackend(Backend):
             failure = ErrorInfo.from_exception(error)
             return [Response(error=failure) for _ in requests]
         new_tokens = output[:, inputs["input_ids"].shape[1] :]
+        ends = end_tokens(self.model.generation_config.eos_token_id)
         responses = []
         for row, request in enumerate(requests):
             tokens = new_tokens[row][: request.generation.max_new_tokens]
@@ -147,8 +148,16 @@ class HFBackend(Backend):
             mask = inputs["attention_mask"][row].bool()
             received = collapse_repeats(self.processor.tokenizer.decode(inputs["input_ids"][row][mask], skip_special_tokens=False))
             usage = {"prompt_tokens": int(mask.sum()), "completion_tokens": int(tokens.numel())}
-            responses.append(Response(text=text, usage=usage, prompt=received))
+            cut = tokens.numel() == request.generation.max_new_tokens and not ends.intersection(tokens.tolist())
+            responses.append(Response(text=text, usage=usage, prompt=received, finish_reason="length" if cut else "stop"))
         return responses
+
+
+def end_tokens(eos: int | list[int] | None) -> set[int]:
+    """The ids that end generation (the generation config's ``eos_token_id``: one, several or none)."""
+    if eos is None:
+        return set()
+    return {eos} if isinstance(eos, int) else set(eos)
 
 
 def processor_inputs(processor: Any, prompts: list[str], videos: list[DecodedVideo], **options: Any) -> Any:

@@ -4,30 +4,31 @@ Async with a concurrency cap. A video goes as its frames (JPEG data URLs within 
 frame of a request at one quality and scale), each preceded by its timestamp in text, or, with
 ``video_mode: video_url``, as one H.264 clip data URL (constant quantiser, one keyframe) with its
 frame rate stated (for servers that take video, like vLLM). The SDK's own retries are off:
-``viubench.backends.retry`` owns the loop; this module only classifies errors. The API key is read
-from the environment variable named by ``api_key_env`` and never written anywhere.
+``viubench.backends.api`` owns concurrency and the retry loop; this module builds requests, sends one
+attempt and classifies errors. Reasoning models get their budget field (``max_completion_tokens``,
+reasoning plus answer), ``reasoning_effort`` and no sampling parameters (``sampling: default``); the
+reasoning tokens the server counts are journaled, and an answer cut by the budget says so
+(``finish_reason``). The API key is read from the environment variable named by ``api_key_env`` and
+never written anywhere.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import email.utils
 import io
 import os
-import queue
-import random
-import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Iterator, Literal
+from typing import Any, Literal
 
 import numpy as np
 from PIL import Image
 from pydantic import Field
 
-from viubench.backends.base import Backend, ErrorInfo, Request, Response
-from viubench.backends.retry import RetryPolicy, with_retries
+from viubench.backends.api import APIBackend
+from viubench.backends.base import REFUSED, ErrorInfo, Request, Response
+from viubench.backends.retry import RetryPolicy
 from viubench.config import StrictModel
 from viubench.errors import UserError, one_line
 from viubench.video.decoded import DecodedVideo
@@ -43,7 +44,16 @@ class OpenAIConfig(StrictModel):
     video_mode: Literal["frames", "video_url"] = "frames"
     frame_max_bytes: int = Field(150_000, ge=5_000, description="size budget of one encoded frame; all frames of a request share the one quality (or scale) at which the largest fits")
     frame_max_side: int = Field(768, ge=64, description="longest side of a sent frame; all frames of a request are scaled by one factor")
-    max_tokens_field: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
+    max_tokens_field: Literal["max_tokens", "max_completion_tokens"] = Field(
+        "max_tokens", description="the field of the generation budget; reasoning models take max_completion_tokens (reasoning plus answer)"
+    )
+    sampling: Literal["greedy", "default"] = Field(
+        "greedy", description="greedy sends temperature 0 and the seed; default sends no sampling parameters (reasoning models accept only their own)"
+    )
+    reasoning_effort: str | None = Field(None, description="sent as reasoning_effort (e.g. minimal, low, medium, high) when set")
+
+
+NEWER_OPTIONS = ("sampling", "reasoning_effort")  # described only when set: the manifests of runs before them keep their bytes
 
 
 QUALITIES = (90, 80, 70, 60, 50)  # the JPEG quality ladder, tried from the top
@@ -204,7 +214,10 @@ def retry_after(headers: Any) -> float | None:
         return max(0.0, parsed.timestamp() - time.time()) if parsed else None
 
 
-def classify(error: BaseException) -> ErrorInfo:
+def classify(error: BaseException, config: "OpenAIConfig | None" = None) -> ErrorInfo:
+    """Retryable: timeouts, broken connections, 429, 5xx, 408/409, malformed responses. Any other
+    status is a refusal (``REFUSED``) quoting the server's message and, where it names a parameter
+    this backend sends, the option that changes it."""
     import openai
 
     text = one_line(error)
@@ -219,13 +232,41 @@ def classify(error: BaseException) -> ErrorInfo:
             return ErrorInfo("rate_limit", f"429: {text}", retryable=True, retry_after=retry_after(headers))
         if status >= 500 or status in (408, 409):
             return ErrorInfo("server", f"{status}: {text}", retryable=True, retry_after=retry_after(headers))
-        return ErrorInfo("client", f"{status}: {text}")
+        body = error.body if isinstance(error.body, dict) else {}
+        said = one_line(ValueError(body["message"])) if isinstance(body.get("message"), str) else text
+        fix = refusal_fix(status, f"{body.get('param') or ''} {said}", config)
+        return ErrorInfo(REFUSED, f"{status}: {said}" + (f" [{fix}]" if fix else ""))
     if isinstance(error, (openai.APIResponseValidationError, ValueError)):
         return ErrorInfo("server", f"malformed response: {text}", retryable=True)
     return ErrorInfo.from_exception(error)
 
 
-class OpenAIBackend(Backend):
+SAMPLING_PARAMETERS = ("temperature", "top_p", "seed")
+
+
+def refusal_fix(status: int, said: str, config: "OpenAIConfig | None") -> str:
+    """What to change when the server refuses a request with ``status`` saying ``said``, or ''."""
+    lowered = said.lower()
+    key_env = config.api_key_env if config is not None else "OPENAI_API_KEY"
+    model = config.model if config is not None else "the model"
+    if status == 401:
+        return f"check the API key in ${key_env} (or name another variable with --api-key-env)"
+    if status == 403:
+        return f"the key in ${key_env} has no access to {model!r}: check the key's project or the model name"
+    if status == 404:
+        return f"check the model name {model!r} (--model openai:NAME) and --base-url"
+    field = config.max_tokens_field if config is not None else "max_tokens"
+    if "reasoning_effort" in lowered:
+        return "change --model-option reasoning_effort (or leave it unset)"
+    if any(name in lowered for name in SAMPLING_PARAMETERS):
+        return "this model takes only its default sampling: add --model-option sampling=default"
+    if field in lowered:
+        other = "max_completion_tokens" if field == "max_tokens" else "max_tokens"
+        return f"add --model-option max_tokens_field={other}"
+    return ""
+
+
+class OpenAIBackend(APIBackend):
     name = "openai"
 
     def __init__(self, config: OpenAIConfig, seed: int = 0) -> None:
@@ -237,87 +278,58 @@ class OpenAIBackend(Backend):
             raise UserError(f"openai backend: the environment variable {config.api_key_env} (the API key) is not set; set it or pass --api-key-env VAR")
         self.config = config
         self.seed = seed
-        self.batch_size = config.concurrency * 8  # several waves per batch: little idle time at its end
-        self.policy = RetryPolicy(max_attempts=config.max_attempts)
-        self._rng = random.Random(seed)
-        # one event loop and one client (with its connection pool) for the backend's lifetime
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="viubench-openai", daemon=True)
-        self._thread.start()
-        self._client: Any = None
+        super().__init__(config.concurrency, RetryPolicy(max_attempts=config.max_attempts), seed)
+        self.start_client()  # the SDK's client (a tenth of a second) is made while the first samples decode
 
     def describe(self) -> dict[str, Any]:
-        # the key's variable name, never its value
-        return {"backend": self.name, **self.config.model_dump(mode="json")}
+        # the key's variable name, never its value; options left at their defaults as before they existed
+        described = self.config.model_dump(mode="json", exclude=set(NEWER_OPTIONS) - self.config.model_fields_set)
+        return {"backend": self.name, **described}
 
-    def generate(self, requests: list[Request]) -> list[Response]:
-        responses: list[Response | None] = [None] * len(requests)
-        for position, response in self.generate_each(requests):
-            responses[position] = response
-        return responses  # type: ignore[return-value]  # every position is filled
-
-    def close(self) -> None:
-        if self._client is not None:
-            asyncio.run_coroutine_threadsafe(self._client.close(), self._loop).result()
-            self._client = None
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-
-    def generate_each(self, requests: list[Request]) -> Iterator[tuple[int, Response]]:
-        """Each response as soon as its request is done: one slow request holds back no finished answer."""
-        finished: queue.Queue[tuple[int, Response]] = queue.Queue()
-
-        async def one(position: int, client: Any, gate: asyncio.Semaphore, request: Request) -> None:
-            try:
-                response = await self._one(client, gate, request)
-            except Exception as error:  # an unexpected failure stays this request's
-                response = Response(error=ErrorInfo.from_exception(error))
-            finished.put((position, response))
-
-        async def run() -> None:
-            client, gate = self._session()
-            await asyncio.gather(*(one(position, client, gate, request) for position, request in enumerate(requests)))
-
-        future = asyncio.run_coroutine_threadsafe(run(), self._loop)
-        try:
-            for _ in requests:
-                yield finished.get()
-            future.result()
-        finally:
-            future.cancel()  # the caller stopped early (a kill, too many errors): nothing more is sent
-
-    def _session(self) -> tuple[Any, asyncio.Semaphore]:
+    def open_client(self) -> Any:
         import openai
 
-        if self._client is None:
-            self._client = openai.AsyncOpenAI(
-                api_key=os.environ[self.config.api_key_env], base_url=self.config.base_url, max_retries=0, timeout=self.config.timeout
-            )
-        return self._client, asyncio.Semaphore(self.config.concurrency)
+        return openai.AsyncOpenAI(api_key=os.environ[self.config.api_key_env], base_url=self.config.base_url, max_retries=0, timeout=self.config.timeout)
 
-    async def _one(self, client: Any, gate: asyncio.Semaphore, request: Request) -> Response:
-        # encoding frames is CPU work: a thread (PIL releases the GIL) keeps the event loop sending
-        messages = await asyncio.to_thread(chat_messages, request, self.config)
-        arguments = {
-            "model": self.config.model,
-            "messages": messages,
-            "temperature": request.generation.temperature,
-            "seed": request.generation.seed,
-            self.config.max_tokens_field: request.generation.max_new_tokens,
-        }
+    async def close_client(self, client: Any) -> None:
+        await client.close()
 
-        async def call() -> Any:
-            async with gate:
-                return await client.chat.completions.create(**arguments)
+    def prepare(self, request: Request) -> dict[str, Any]:
+        """The request's arguments (encoding frames is CPU work: the base runs this in a thread)."""
+        arguments: dict[str, Any] = {"model": self.config.model, "messages": chat_messages(request, self.config)}
+        if self.config.sampling == "greedy":
+            arguments |= {"temperature": request.generation.temperature, "seed": request.generation.seed}
+        arguments[self.config.max_tokens_field] = request.generation.max_new_tokens
+        if self.config.reasoning_effort is not None:
+            arguments["reasoning_effort"] = self.config.reasoning_effort
+        return arguments
 
-        result = await with_retries(call, classify, self.policy, self._rng)
-        if isinstance(result, ErrorInfo):
-            return Response(error=result)
+    async def attempt(self, client: Any, prepared: dict[str, Any], request: Request) -> Response:
+        from openai.types.chat import ChatCompletion
+
+        # the arguments as the body itself: the SDK's request transform (a walk over every part of every
+        # message, a fifth of the client's time per request at the latency bound) has nothing to convert here
+        result = await client.post("/chat/completions", body=prepared, cast_to=ChatCompletion)
         choice = result.choices[0] if result.choices else None
+        reason = choice.finish_reason if choice is not None else None
         text = choice.message.content if choice is not None else None
+        if text is None and reason == "length":
+            text = ""  # the budget ran out (a reasoning model's hidden reasoning): an empty answer, counted as cut
         if text is None:
-            reason = choice.finish_reason if choice is not None else "no choices"
-            return Response(error=ErrorInfo("model", f"no text in the response (finish_reason={reason})"))
-        usage = result.usage
-        tokens = {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens} if usage else {}
-        return Response(text=text, usage=tokens)
+            return Response(error=ErrorInfo("model", f"no text in the response (finish_reason={reason or 'no choices'})"))
+        return Response(text=text, usage=usage_counts(result.usage), finish_reason=reason)
+
+    def classify(self, error: BaseException) -> ErrorInfo:
+        return classify(error, self.config)
+
+
+def usage_counts(usage: Any) -> dict[str, int]:
+    """Prompt and completion tokens, and the reasoning tokens among the latter where the server says."""
+    if usage is None:
+        return {}
+    counts = {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens}
+    details = getattr(usage, "completion_tokens_details", None)
+    reasoning = getattr(details, "reasoning_tokens", None) if details is not None else None
+    if reasoning:
+        counts["reasoning_tokens"] = reasoning
+    return counts

@@ -108,5 +108,5 @@ class VLLMBackend(Backend):
             completion = output.outputs[0]
             received = collapse_repeats(self.tokenizer.decode(output.prompt_token_ids, skip_special_tokens=False))
             usage = {"prompt_tokens": len(output.prompt_token_ids), "completion_tokens": len(completion.token_ids)}
-            responses.append(Response(text=completion.text, usage=usage, prompt=received))
+            responses.append(Response(text=completion.text, usage=usage, prompt=received, finish_reason=completion.finish_reason))
         return responses

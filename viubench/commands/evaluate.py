@@ -11,6 +11,7 @@ from viubench.errors import UserError
 from viubench.judge.config import JudgeConfig
 from viubench.runner.config import RunConfig
 from viubench.runner.engine import run_eval
+from viubench.runner.failures import error_summary, run_failure
 from viubench.execution.options import ExecutorOptions
 from viubench.runner.results import task_results
 from viubench.rundir.layout import RESULTS
@@ -115,7 +116,29 @@ def run_eval_command(args: argparse.Namespace) -> int:
     for table in results_tables(manifest["config"]["model"], outcome.results, args.paper_compatible):
         stdout.print(table)
     stdout.print(f"run: {outcome.run_dir}  ({outcome.evaluated} samples evaluated now, {outcome.errors} errors)", markup=False)
+    print_run_notes(outcome.run_dir, outcome.results)
+    failure = run_failure(outcome.results, config.fail_on_error)
+    if failure is not None:
+        console.print(failure, markup=False)
+        return 1
     return 0
+
+
+def print_run_notes(run_dir: Path, results: dict[str, dict]) -> None:
+    """Answers the generation budget cut, per task, and the run's distinct errors, most common first."""
+    for name, result in results.items():
+        cut = result["overall"].get("cut_by_budget")
+        if cut:
+            console.print(
+                f"{name}: {cut} of {result['overall']['n']} answers were cut by the generation budget (finish_reason length), "
+                "scored as they are; raise it with --model-option max_new_tokens=N",
+                markup=False,
+            )
+    errors = error_summary(run_dir, list(results))
+    if errors:
+        console.print("errors (most common first):", markup=False)
+        for error in errors:
+            console.print(f"  {error.count:>6} {error.source}: {error.message}", markup=False)
 
 
 def run_rescore_command(args: argparse.Namespace) -> int:

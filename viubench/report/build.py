@@ -16,6 +16,7 @@ from viubench.report.runs import RunView, label_runs, load_runs
 from viubench.report.legend import column_legend
 from viubench.report.samples import sample_browser
 from viubench.report.protocol import imported_notes
+from viubench.report.run_marks import run_marks
 from viubench.checkpoint import read_meta
 from viubench.task.registry import Task, all_tasks
 
@@ -272,6 +273,7 @@ def warning_lists(runs: list[RunView], tasks: list[str]) -> dict[str, Any]:
         "different judges": judge_warnings(runs, tasks),
         "training-data overlap": contamination_warnings(runs, tasks),
         "imported runs": imported_notes(runs, tasks),
+        "runs whose scores do not stand as they are": run_marks(runs, tasks),
     }
     return {"warnings": [line for lines in kinds.values() for line in lines], "warning_kinds": [kind for kind, lines in kinds.items() if lines]}
 

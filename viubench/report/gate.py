@@ -126,6 +126,12 @@ def check(current: Leaderboard, baseline: Leaderboard, tolerance: float, allow_d
                 f"{before.protocol.get('judge') or 'no judge'} in the baseline: not compared (judged scores depend on the judge)"
             )
             continue
+        for side, scores in (("here", after), ("in the baseline", before)):
+            if scores.errors_exceed_share is not None:
+                result.notes.append(
+                    f"note: {key} {task}: errors in {100 * scores.errors / max(1, scores.n):.0f}% of the samples {side} "
+                    f"(more than {100 * scores.errors_exceed_share:g}%): that score is not the model's ability"
+                )
         result.findings += _compare_task(key, task, before, after)
     tested = [f for f in result.findings if f.p is not None]
     for finding, (significant, level) in zip(tested, holm([f.p for f in tested], FAMILY_ALPHA)):

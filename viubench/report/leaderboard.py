@@ -16,7 +16,9 @@
             "dataset": {"dataset_items_sha256": "..."},  # v2: the data's identity, from the run manifest
             "per_sample": {"id": [...], "subtask": [...], "score": [...]}}}}]}  # v2: fractions, errors 0
 
-Scores are in points (x100); ``per_sample`` holds the run's per-item scores as ``results.json`` does.
+Scores are in points (x100); ``per_sample`` holds the run's per-item scores as ``results.json`` does;
+``errors_exceed_share`` (only where set) marks a score whose run had errors in more than that share of
+its samples, so it is never read as the model's ability.
 Version 1 files (no ``overall_rule``, ``dataset`` or ``per_sample``) are still read.
 
 The regression gate of CI (``viubench leaderboard --check-against``) is ``viubench.report.gate``.
@@ -62,6 +64,7 @@ class TaskScores(BaseModel):
     overall_rule: Literal["samples", "subtasks"] | None = None  # None in version 1 files
     dataset: dict[str, str] | None = None  # None in version 1 files
     per_sample: PerSample | None = None  # None in version 1 files
+    errors_exceed_share: float | None = None  # set when the run's errors exceed this share of n: not the model's ability
 
     def identity(self) -> dict[str, str]:
         """The data's identity (its SHA-256 fields); a version 1 file has the items hash in ``protocol``."""
@@ -95,7 +98,12 @@ class Leaderboard(BaseModel):
     entries: list[Entry] = []
 
     def as_json(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", by_alias=True)
+        data = self.model_dump(mode="json", by_alias=True)
+        for entry in data["entries"]:  # the mark only where a run has it: other rows keep their bytes
+            for scores in entry["scores"].values():
+                if scores.get("errors_exceed_share") is None:
+                    scores.pop("errors_exceed_share", None)
+        return data
 
 
 def entry_key(model: str, protocol: dict[str, Any]) -> str:
@@ -132,6 +140,7 @@ def run_entry(run: RunView) -> Entry:
             overall_rule=result.get("overall_rule", "samples"),
             dataset={k: v for k, v in recorded.items() if k.endswith("sha256")},
             per_sample=PerSample(id=list(table), subtask=[s for s, _ in table.values()], score=[v for _, v in table.values()]),
+            errors_exceed_share=overall.get("errors_exceed_share"),
         )
     return Entry(model=run.model, protocol=protocol, key=entry_key(run.model, protocol), runs=[run.run_id], scores=scores)
 

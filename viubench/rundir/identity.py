@@ -9,7 +9,8 @@ journal; ``--resume`` of the old run directory is refused with a line naming wha
   files by their size and four 1 MiB samples spread over the file. Training changes every weight, so a
   retrained checkpoint always differs, and reading a few MiB keeps this instant for a 16 GB model.
 - A hub id: the id and the revision option (the hub is not asked).
-- An API model: the model name and the endpoint (``--base-url``, else ``$OPENAI_BASE_URL``).
+- An API model: the model name and the endpoint (``--base-url``, else ``$OPENAI_BASE_URL``); a third-party
+  backend's model (``NAME:MODEL``): the same, its endpoint the ``base_url`` option.
 - ``scripted:FILE``: the file's bytes; ``scripted:module:function``: the module's source file.
 - A ``--data`` folder made by ``viubench build``: its manifest, which holds the hashes of items and media.
   Any other data folder (a downstream benchmark): its annotation files hashed whole, and the name and size
@@ -78,6 +79,10 @@ def model_fingerprint(spec: str, backend: str | None, options: dict[str, Any], m
         return _combine({"baseline": spec})
     if spec.startswith("scripted:"):
         return _combine({"scripted": _scripted_fingerprint(spec.removeprefix("scripted:"))})
+    from viubench.backends.registry import plugin_spec  # a third-party backend: its name and settings identify it
+
+    if plugin_spec(spec) is not None:
+        return _combine({"plugin_model": spec, "endpoint": options.get("base_url")})
     entry = model_entry(spec, backend, Path(models_file) if models_file else None)
     settings = {**entry.options, **options}
     if entry.backend == "openai":

@@ -62,6 +62,7 @@ class SampleRecord(BaseModel):
     model_prompt: Any = None  # the prompt as the backend rendered it, where it says
     reasoning_chars: StrictInt | None = None  # the length of the reasoning set aside before the answer was read
     decode_mode: list[str] | None = None  # how the sample's videos were decoded
+    finish_reason: str | None = None  # why generation stopped, journaled when not a plain stop ("length": cut by the budget)
 
     @field_validator("score", "paper_score")
     @classmethod
@@ -111,7 +112,12 @@ def answered_record(sample: Sample, response: Response, media_seconds: float, mo
         record.reasoning_chars = scored.reasoning_chars
     if decode_mode is not None:
         record.decode_mode = decode_mode
+    if response.finish_reason not in (None, "stop"):
+        record.finish_reason = response.finish_reason
     return record
+
+
+CUT = "length"  # the finish reason of an answer cut by the generation budget
 
 
 def _add_shown(record: SampleRecord, sample: Sample) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import Field
 
 from viubench.backends.base import Backend
-from viubench.backends.registry import resolve_model
+from viubench.backends.registry import generation_budget, resolve_model
 from viubench.config import StrictModel
 from viubench.errors import UserError
 from viubench.judge.config import JudgeConfig
@@ -64,3 +64,8 @@ def effective_spec(task: Task, frames: int | None) -> VideoSpec:
 def resolve_backend(config: RunConfig) -> Backend:
     """The backend of ``config``'s model, ready to generate (every replica of a Ray run builds its own)."""
     return resolve_model(config.model, config.seed, config.backend, config.model_options, Path(config.models_file) if config.models_file else None)
+
+
+def run_budget(config: RunConfig) -> int | None:
+    """The generation budget the model's options set (``max_new_tokens``), or None: each task's default."""
+    return generation_budget(config.model, config.backend, config.model_options, Path(config.models_file) if config.models_file else None)

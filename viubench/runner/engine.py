@@ -31,8 +31,10 @@ from viubench.rundir.journal import Journal
 from viubench.rundir.layout import LOCK, MANIFEST, RESULTS, SAMPLES
 from viubench.rundir.manifest import environment, read_run_manifest, write_manifest
 from viubench.rundir.record import SampleRecord
-from viubench.runner.config import ProgressHook, RunConfig, effective_spec, resolve_backend
+from viubench.console import console
+from viubench.runner.config import ProgressHook, RunConfig, effective_spec, resolve_backend, run_budget
 from viubench.runner.contamination import TrainedOn, check_contamination, training_data
+from viubench.runner.failures import RefusalWatch
 from viubench.runner.executor import SampleRunner
 from viubench.runner.local import LocalRunner
 from viubench.runner.results import task_results
@@ -121,6 +123,7 @@ def _run_locked(start: RunStart, progress: ProgressHook | None, executor: Execut
     config, run_dir = start.config, start.run_dir
     tasks = get_tasks(config.tasks)
     trained_on = training_data(config.model)
+    budget = run_budget(config)
     runner = open_runner(config, executor)
     manifest = {
         "run_id": run_dir.name,
@@ -138,6 +141,7 @@ def _run_locked(start: RunStart, progress: ProgressHook | None, executor: Execut
                 "video": effective_spec(t, config.frames).model_dump(mode="json"),
                 "dataset": _recorded_dataset(start.previous, t.name),  # until this run identifies it again
             }
+            | _budget_entry(budget, t.config.max_new_tokens)
             for t in tasks
         },
     }
@@ -148,9 +152,12 @@ def _run_locked(start: RunStart, progress: ProgressHook | None, executor: Execut
     write_manifest(run_dir, manifest)
     errors = evaluated = 0
     status = "failed"
+    watch = RefusalWatch(run_dir)
     try:
         for task in tasks:
-            outcome = _run_task(task, config, run_dir, runner, progress, errors, trained_on)
+            if budget is not None and budget != task.config.max_new_tokens:
+                console.print(f"{task.name}: generation budget {budget} new tokens (the model's max_new_tokens), not the task's default {task.config.max_new_tokens}", markup=False)
+            outcome = _run_task(task, config, run_dir, runner, progress, errors, trained_on, _Generation(budget or task.config.max_new_tokens, watch))
             errors += outcome.errors
             evaluated += outcome.evaluated
             manifest["tasks"][task.name]["dataset"] = outcome.dataset or manifest["tasks"][task.name]["dataset"]
@@ -181,6 +188,19 @@ def open_runner(config: RunConfig, executor: ExecutorOptions) -> SampleRunner:
 
         return RayRunner(config, executor)
     return LocalRunner(resolve_backend(config), config.media_workers)
+
+
+def _budget_entry(budget: int | None, default: int) -> dict[str, Any]:
+    """The protocol's note of a generation budget other than the task's default (nothing when the same)."""
+    if budget is None or budget == default:
+        return {}
+    return {"generation_budget": {"max_new_tokens": budget, "task_default": default}}
+
+
+@dataclass
+class _Generation:
+    max_new_tokens: int  # the run's budget, or the task's default
+    watch: RefusalWatch  # stops the run when its requests are refused alike
 
 
 def _recorded_dataset(manifest: dict[str, Any] | None, task: str) -> dict[str, Any]:
@@ -216,13 +236,14 @@ def _run_task(
     progress: ProgressHook | None,
     prior_errors: int,
     trained_on: TrainedOn | None,
+    settings: _Generation,
 ) -> TaskOutcome:
     spec = effective_spec(task, config.frames)
     data_dir = Path(config.data[task.name]) if task.name in config.data else None
     context = TaskContext(data_dir=data_dir, video=spec, limit=config.limit, seed=config.seed)
     journal = Journal(run_dir / SAMPLES / f"{task.name}.jsonl")
     done = journal.recover()
-    generation = GenerationConfig(max_new_tokens=task.config.max_new_tokens, seed=config.seed)
+    generation = GenerationConfig(max_new_tokens=settings.max_new_tokens, seed=config.seed)
     dataset: dict[str, Any] = {}
     outcome = TaskOutcome(0, 0, dataset, None)
     key_env = config.model_options.get("api_key_env")
@@ -253,6 +274,7 @@ def _run_task(
     try:
         for record in runner.answer(pending(), spec, generation):
             journal.append(_scrubbed(record, secrets))
+            settings.watch.observe(record)
             evaluated += 1
             errors += record.failed
             if progress:

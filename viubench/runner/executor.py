@@ -3,8 +3,9 @@
 The engine journals, resumes and counts; a :class:`SampleRunner` turns the task's pending samples into
 one journal record per sample. The local runner decodes in media worker processes and generates with a
 backend in this process; the Ray runner (``viubench.runner.ray_executor``) sends the same batches to
-model replicas on a cluster. Both yield the records of a batch together, batches in the order of the
-samples, so the journal, and the results derived from it, are the same wherever the samples ran.
+model replicas on a cluster. Records come batch after batch in the order of the samples, except from an
+API backend run locally, which is fed continuously and answers in any order; results are derived in a
+fixed order (``runner.results``), so they are the same bytes wherever and in whatever order samples ran.
 """
 
 from __future__ import annotations

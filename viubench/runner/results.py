@@ -7,6 +7,11 @@ paper's released scripts would print (docs/scoring.md): ``score`` and ``n`` over
 count (``paper_score`` not None; errors never count), and for grounding also ``miou`` and
 ``r@0.3``/``r@0.5``/``r@0.7`` over the same items, all x100.
 
+Two counts appear only where they apply: ``cut_by_budget``, the answers the generation budget cut
+(``finish_reason`` length; scored as they are, often empty), and in a task's ``overall``
+``errors_exceed_share`` (``ERROR_SHARE``) when errors are more than that share of its samples: its
+score is not the model's ability, and reports, leaderboards and the exit status of eval say so.
+
 A task whose ``overall`` is ``pairs`` (Vinoground's text score) is scored over pairs, never over
 items: its items are grouped by the pair key of their ids (``TaskConfig.pairs``), and a pair with
 all its members present scores 1 iff every member scores 1; in the paper-compatible block a pair
@@ -39,10 +44,13 @@ from viubench.judge.results import RULE_SCORED, judged_block, judged_units, judg
 from viubench.paths import natural_key
 from viubench.rundir.layout import SAMPLES
 from viubench.rundir.journal import read_journal
+from viubench.rundir.record import CUT
 from viubench.scoring.metrics import RESAMPLES, bootstrap_interval, recall_at, resampled_means
 from viubench.task.spec import Aggregate, PairRule, TaskConfig
 
 RECALL_THRESHOLDS = (0.3, 0.5, 0.7)
+ERROR_SHARE = 0.1  # errors above this share of a task's samples: its score is not the model's ability
+# (the task's overall says so in ``errors_exceed_share``, reports and leaderboards mark it, and eval exits 1)
 
 
 @dataclass
@@ -54,6 +62,7 @@ class Entry:
     iou: float | None
     target_adjusted: bool = False  # the loader corrected the ground truth (e.g. clamped to the video)
     needs_judge: bool = False  # no rule can score it (a free-text answer): only a judge can
+    cut: bool = False  # the answer was cut by the generation budget (finish_reason length)
 
 
 @dataclass
@@ -86,6 +95,7 @@ def pair_entry(members: list[Entry]) -> Entry:
         parse_failed=any(m.parse_failed for m in members),
         paper_score=None if any(p is None for p in papers) else float(all(p >= 1.0 for p in papers if p is not None)),
         iou=None,
+        cut=any(m.cut for m in members),
     )
 
 
@@ -125,6 +135,7 @@ def load_records(run_dir: Path, task: str) -> TaskRecords:
             iou=metrics.get("iou"),
             target_adjusted=bool(record.target_adjusted),
             needs_judge=bool(metrics.get("needs_judge")),
+            cut=record.finish_reason == CUT,
         )
         records.by_subtask.setdefault(record.subtask, {})[record.id] = entry
     # in a fixed order, not the journal's (answers arrive in any order: API concurrency, Ray replicas,
@@ -158,6 +169,9 @@ def summarize(entries: list[Entry], seed: int = 0) -> dict[str, Any]:
         "targets_adjusted": sum(e.target_adjusted for e in entries),
         "paper_compatible": {"score": _mean_percent(paper), "n": len(paper)},
     }
+    cut = sum(e.cut for e in entries)
+    if cut:  # answers the budget cut short (often empty): scored as they are, never silently
+        summary["cut_by_budget"] = cut
     # Grounding: every answered item journaled an IoU (an errored one scores 0 in the default numbers;
     # for grounding the paper score of an item is its paper IoU).
     if any(e.iou is not None for e in entries) and all(e.iou is not None for e in entries if not e.error):
@@ -276,6 +290,8 @@ def task_results(run_dir: Path, config: TaskConfig) -> dict[str, Any]:
             overall["coverage"] = subtask_coverage(units, config.subtasks)
     else:
         overall = summarize(units.entries(order))
+    if overall["n"] and overall["errors"] / overall["n"] > ERROR_SHARE:
+        overall["errors_exceed_share"] = ERROR_SHARE
     if incomplete is not None:
         overall["incomplete"] = sum(incomplete.values())
         for name in order:
