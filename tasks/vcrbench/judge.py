@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from viubench.judge.protocol import JudgeCall, JudgeParseError, JudgeProtocol, json_object
+from viubench.judge.protocol import DATA_NOTE, JudgeCall, JudgeParseError, JudgeProtocol, json_object, quoted
 from viubench.scoring.extract import extract_box, extract_number_list
 from viubench.scoring.metrics import box_iou, interval_iou
 from viubench.task.kinds import target_box, target_windows
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 INTERVAL_PASS = 0.7  # official eval.py: a time span is right when its IoU is strictly above 0.7
 BOX_PASS = 0.5  # ... a box when its IoU is strictly above 0.5
 STEP_TYPES = ("description", "inference", "background")
+RESPONSE_TOKENS = 4096  # of a model's reply, forwarded into a judge prompt (a reasoning reply fits; a flood does not)
 PRECISION_TYPES = ("description", "inference")
 
 FORMATS = {
@@ -44,42 +45,37 @@ FORMATS = {
     "text": "its final answer in a few words (\"none\" when it gives none)",
 }
 
-EXTRACT = """You are grading a model's answer to a question about a video. Your only job now is to find the final answer the model gave.
+EXTRACT = DATA_NOTE + """\n\nYou are grading a model's answer to a question about a video. Your only job now is to find the final answer the model gave.
 
 Question:
 {question}
 
-The model's answer, between the markers:
-<<<ANSWER
+The model's answer, quoted:
 {response}
-ANSWER>>>
 
 Report {format}. Do not judge whether it is right. Reply with a JSON object: {{"answer": "..."}}"""
 
-MATCH = """You are grading a model's answer to a question about a video against the reference answer.
+MATCH = DATA_NOTE + """\n\nYou are grading a model's answer to a question about a video against the reference answer.
 
 Question:
 {question}
 
 Reference answer: {reference}
-The model's final answer: {extracted}
+The model's final answer, quoted:
+{extracted}
 
 Does the model's final answer mean the same as the reference answer? Wording may differ; the substance must agree. Reply with a JSON object: {{"correct": 1}} or {{"correct": 0}}"""
 
-PRECISION = """You are grading the reasoning in a model's answer to a question about a video. The reference reasoning steps are:
+PRECISION = DATA_NOTE + """\n\nYou are grading the reasoning in a model's answer to a question about a video. The reference reasoning steps are:
 {reference}
 
-The model's answer, between the markers:
-<<<ANSWER
+The model's answer, quoted:
 {response}
-ANSWER>>>
 
 Split the model's answer into its reasoning steps. For each step give its type: "description" (it states what the video shows), "inference" (it draws a conclusion) or "background" (it recalls knowledge from outside the video); and your judgement: "matched" (a reference step says the same), "wrong" (it contradicts the video or the reference steps) or "redundant" (neither). Reply with a JSON object: {{"steps": [{{"step": "...", "type": "...", "judgement": "..."}}]}} (an empty list when the answer has no reasoning)"""
 
-RECALL = """You are grading the reasoning in a model's answer to a question about a video. The model's answer, between the markers:
-<<<ANSWER
+RECALL = DATA_NOTE + """\n\nYou are grading the reasoning in a model's answer to a question about a video. The model's answer, quoted:
 {response}
-ANSWER>>>
 
 For each of these {count} reference steps, say whether the model's answer contains it (the same observation or conclusion, in any wording): "matched" or "unmatched".
 {reference}
@@ -89,7 +85,7 @@ Reply with a JSON object with one entry per reference step, in order: {{"steps":
 
 class VCRBenchJudge(JudgeProtocol):
     name = "vcr-bench"
-    version = "vcr-bench-judge/1"
+    version = "vcr-bench-judge/2"  # 2: untrusted text quoted in blocks it cannot close, the data note
     metrics = {
         "accuracy": "share of answers right (judge-extracted; spans by IoU > 0.7, boxes by IoU > 0.5, the rest by the judge)",
         "step_precision": "reasoning steps of the response that match a reference step, over its description and inference steps",
@@ -99,12 +95,13 @@ class VCRBenchJudge(JudgeProtocol):
 
     def calls(self, record: SampleRecord, verdicts: dict[str, Any]) -> list[JudgeCall]:
         context = record.judge_context or {}
-        response = str(record.response or "")
+        response = quoted("ANSWER", str(record.response or ""), RESPONSE_TOKENS)
         question = str(context.get("question", record.question or ""))
         steps = [str(step) for step in context.get("reasoning") or []]
         calls = [JudgeCall("extract", EXTRACT.format(question=question, response=response, format=FORMATS.get(context.get("kind"), FORMATS["text"])), 64)]
         if "extract" in verdicts and self._rule_verdict(record, verdicts["extract"]) is None:
-            calls.append(JudgeCall("match", MATCH.format(question=question, reference=context.get("answer", record.target), extracted=verdicts["extract"]), 16))
+            extracted = quoted("EXTRACTED", str(verdicts["extract"]), 64)  # what the extract call may return, no more
+            calls.append(JudgeCall("match", MATCH.format(question=question, reference=context.get("answer", record.target), extracted=extracted), 16))
         if steps:
             reference = "\n".join(f"{i}. {_unnumbered(step)}" for i, step in enumerate(steps, start=1))
             calls.append(JudgeCall("precision", PRECISION.format(reference=reference, response=response), 1024))
