@@ -31,6 +31,8 @@ import xxhash
 import pyarrow.parquet as pq
 from PIL import Image
 
+from viubench.errors import UserError, one_line
+
 FORMAT_VERSION = 3  # 3: each distinct frame stored once under its content key; 2: per-item frame folders
 ITEMS_FILE = "items.parquet"
 MANIFEST_FILE = "manifest.json"
@@ -184,7 +186,14 @@ def write_items(rows: list[dict[str, Any]], path: Path) -> str:
 
 
 def read_items(dataset: Path) -> pa.Table:
-    return pq.read_table(dataset / ITEMS_FILE, schema=ITEM_SCHEMA)
+    """The dataset's items, or a one-line error when the file is missing, cut short or not Parquet."""
+    path = dataset / ITEMS_FILE
+    if not path.is_file():
+        raise UserError(f"{dataset} is not a dataset made by 'viubench build' (no {ITEMS_FILE})")
+    try:
+        return pq.read_table(path, schema=ITEM_SCHEMA)
+    except (pa.ArrowException, OSError) as error:
+        raise UserError(f"{path} is unreadable ({one_line(error, 120)}): build the dataset again, or 'viubench verify {dataset}'") from None
 
 
 def dataset_card(name: str, counts: dict[str, int]) -> str:

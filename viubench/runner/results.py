@@ -124,7 +124,12 @@ def load_records(run_dir: Path, task: str) -> TaskRecords:
     """The last record of every sample (a retried error is replaced by its later result), by subtask
     and id in natural order."""
     records = TaskRecords()
+    subtask_of: dict[str, str] = {}
+    conflicting = 0
     for record in read_journal(run_dir / SAMPLES / f"{task}.jsonl"):
+        if subtask_of.setdefault(record.id, record.subtask) != record.subtask:  # one sample, one subtask: an edited line
+            conflicting += 1
+            continue
         error = record.failed
         metrics = record.metrics or {}
         entry = Entry(
@@ -138,6 +143,10 @@ def load_records(run_dir: Path, task: str) -> TaskRecords:
             cut=record.finish_reason == CUT,
         )
         records.by_subtask.setdefault(record.subtask, {})[record.id] = entry
+    if conflicting:
+        from viubench.console import console
+
+        console.print(f"warning: {run_dir / SAMPLES / f'{task}.jsonl'}: {conflicting} line(s) give a sample another subtask than its first line; left out", markup=False)
     # in a fixed order, not the journal's (answers arrive in any order: API concurrency, Ray replicas,
     # resumed runs), so the results of the same answers are the same bytes
     records.by_subtask = {name: dict(sorted(entries.items(), key=lambda item: natural_key(item[0]))) for name, entries in sorted(records.by_subtask.items())}
