@@ -29,7 +29,12 @@ TESTS = Path(__file__).parent
 PYTHON = os.environ.get("VIUBENCH_LMMS_PYTHON")
 if not PYTHON and os.environ.get("VIUBENCH_REQUIRE_LMMS") == "1":
     raise RuntimeError("VIUBENCH_REQUIRE_LMMS=1 but VIUBENCH_LMMS_PYTHON is not set")
-needs_lmms = pytest.mark.skipif(not PYTHON, reason="needs an lmms-eval 0.7.3 environment: set VIUBENCH_LMMS_PYTHON (.ci/run builds one)")
+_SKIP_WITHOUT_LMMS = pytest.mark.skipif(not PYTHON, reason="needs an lmms-eval 0.7.3 environment: set VIUBENCH_LMMS_PYTHON (.ci/run builds one)")
+
+
+def needs_lmms(test: Any) -> Any:
+    """A test that drives lmms-eval's own environment: skipped without one, and in the slow tier."""
+    return pytest.mark.slow(_SKIP_WITHOUT_LMMS(test))
 
 
 @dataclass

@@ -63,6 +63,7 @@ def test_worker_count_does_not_change_a_byte(reference: Path, texture_dir: Path,
     assert (other_seed / "items.parquet").read_bytes() != (reference / "items.parquet").read_bytes()
 
 
+@pytest.mark.slow
 def test_killed_build_resumes_to_the_same_result(reference: Path, texture_dir: Path, mix_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "ds"
     command = [sys.executable, "-m", "viubench.cli", "build", str(mix_file), "--videos", str(texture_dir), "--out", str(out), "--seed", "11", "--workers", "2"]

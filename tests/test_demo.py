@@ -10,6 +10,9 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+import pytest
+
+pytestmark = pytest.mark.slow  # the quick tier (pytest -m 'not slow') leaves this file out
 
 ROOT = Path(__file__).parent.parent
 

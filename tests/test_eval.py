@@ -92,6 +92,7 @@ def _journal(run_dir: Path) -> list[dict]:
     return [json.loads(line) for line in (run_dir / "samples" / "viubench.jsonl").read_text().splitlines()]
 
 
+@pytest.mark.slow
 def test_kill_9_then_resume_gives_every_sample_once_and_the_same_results(full_size_viubench: Path, tmp_path: Path) -> None:
     args = ["eval", "--model", "scripted:scripted_models:slow_echo", "--tasks", "viubench", "--limit", "36", "--data", f"viubench={full_size_viubench}"]
     reference = viubench_cli(*args, "--out", str(tmp_path / "reference"))

@@ -10,6 +10,9 @@ import sys
 from pathlib import Path
 
 from hf_required import require_train
+import pytest
+
+pytestmark = pytest.mark.slow  # the quick tier (pytest -m 'not slow') leaves this file out
 
 require_train()
 

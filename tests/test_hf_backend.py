@@ -21,6 +21,8 @@ require_hf()
 
 from tiny_models import build  # noqa: E402
 
+pytestmark = pytest.mark.slow  # the quick tier (pytest -m 'not slow') leaves this file out
+
 TESTS = Path(__file__).parent
 
 

@@ -180,6 +180,7 @@ def test_without_a_judge_only_rules_score_and_the_rest_is_counted_then_a_judge_s
     assert all(line["raw"] and line["prompt_hash"] and line["judge"] for line in lines)
 
 
+@pytest.mark.slow
 def test_a_judge_killed_mid_run_never_asks_a_settled_call_again(vcr_data: Path, tmp_path: Path) -> None:
     """kill -9 while one judge request hangs: every answered call is journaled, and the rerun asks only
     the call that was in flight; the scores are those of an uninterrupted run (all 6 judged)."""

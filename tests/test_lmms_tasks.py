@@ -24,6 +24,8 @@ from viubench.report.protocol import imported_runs_notes
 from viubench.task.registry import TaskContext, all_tasks
 from viubench.task.sample import Sample
 
+pytestmark = pytest.mark.slow  # the quick tier (pytest -m 'not slow') leaves this file out
+
 THINKING = "videomme"  # the task whose odd documents are answered after a reasoning block
 VARIANT = "videomme_w_subtitle"  # a second lmms-eval variant of it, in the same evaluation
 

@@ -273,6 +273,7 @@ def test_missing_key_or_unknown_option_is_one_line(tmp_path: Path) -> None:
         assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
+@pytest.mark.slow
 def test_each_answer_is_journaled_as_it_arrives_and_a_kill_loses_only_those_in_flight(tmp_path: Path) -> None:
     """One slow request must not hold back the finished ones: they are journaled at once (paid calls),
     so kill -9 loses only the request still in flight, and the rerun asks the server for that one alone."""

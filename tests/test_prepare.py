@@ -266,6 +266,7 @@ def _progress(folder: Path) -> dict:
         return {}
 
 
+@pytest.mark.slow
 def test_prepare_killed_with_sigkill_finishes_when_run_again(tmp_path: Path) -> None:
     folder = big_tempcompass(tmp_path / "killed", 60)
     clean = tmp_path / "clean"

@@ -26,6 +26,8 @@ from viubench.runner.config import RunConfig
 from viubench.runner.engine import run_eval
 from viubench.execution.options import ExecutorOptions
 
+pytestmark = pytest.mark.slow  # the quick tier (pytest -m 'not slow') leaves this file out
+
 try:
     import ray
 except ImportError as error:  # CI installs the ray extra: there a missing Ray fails, never skips

@@ -19,6 +19,8 @@ from test_report import browser  # noqa: F401  (the headless Chromium fixture)
 
 from viubench.task.registry import all_tasks
 
+pytestmark = pytest.mark.slow  # the quick tier (pytest -m 'not slow') leaves this file out
+
 RUNS, SAMPLES = 5, 10_000
 PAGE_LIMIT = 1_500_000  # bytes of the HTML page for 5 runs x 10,000 samples
 

@@ -135,6 +135,7 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
 def test_media_workers_exit_with_their_parent(small_viubench: Path, tmp_path: Path, sig: signal.Signals) -> None:
     main = _start("eval", "--model", "scripted:scripted_models:very_slow_echo", "--tasks", "viubench", "--data", f"viubench={small_viubench}",
@@ -159,6 +160,7 @@ def test_media_workers_exit_with_their_parent(small_viubench: Path, tmp_path: Pa
             main.kill()
 
 
+@pytest.mark.slow
 def test_a_double_ctrl_c_ends_the_run_at_once_and_keeps_the_journal(small_viubench: Path, tmp_path: Path) -> None:
     """Two SIGINTs 0.15 s apart to the process group (a double Ctrl-C): the process and its media workers
     end within seconds (they hung until kill -9), and every journaled line is whole."""

@@ -24,6 +24,8 @@ from cli import viubench_cli  # noqa: E402
 from tiny_models import build  # noqa: E402
 from toy_training import TOY_CONFIG, toy_mix, warm_start  # noqa: E402
 
+pytestmark = pytest.mark.slow  # the quick tier (pytest -m 'not slow') leaves this file out
+
 STEP_FIELDS = {"step", "reward", "reward_by_task", "reward_std", "zero_variance_share", "kl", "entropy", "response_length", "loss", "learning_rate", "step_seconds", "seconds"}
 
 

@@ -35,6 +35,8 @@ from viubench.train.verl_engine import (
     verl_overrides,
 )
 
+pytestmark = pytest.mark.slow  # the quick tier (pytest -m 'not slow') leaves this file out
+
 TESTS = Path(__file__).parent
 PYTHON = os.environ.get("VIUBENCH_VERL_PYTHON")
 if not PYTHON and os.environ.get("VIUBENCH_REQUIRE_VERL") == "1":

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # the quick tier (pytest -m 'not slow') leaves this file out
+
 TESTS = Path(__file__).parent
 PYTHON = os.environ.get("VIUBENCH_VLLM_PYTHON")
 if not PYTHON:
