@@ -272,7 +272,7 @@ def _run_task(
     if progress:
         progress(task.name, len(done), total, 0)
     try:
-        for record in runner.answer(pending(), spec, generation):
+        for record in runner.records(pending(), spec, generation):
             journal.append(_scrubbed(record, secrets))
             settings.watch.observe(record)
             evaluated += 1

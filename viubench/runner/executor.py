@@ -27,7 +27,7 @@ class SampleRunner(ABC):
         """The model as its backend describes itself (written into the run manifest)."""
 
     @abstractmethod
-    def answer(self, samples: Iterator[Sample | UnreadableSample], spec: VideoSpec, generation: GenerationConfig) -> Iterator[SampleRecord]:
+    def records(self, samples: Iterator[Sample | UnreadableSample], spec: VideoSpec, generation: GenerationConfig) -> Iterator[SampleRecord]:
         """One journal record per sample, batch after batch in the order of ``samples``."""
 
     @abstractmethod

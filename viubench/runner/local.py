@@ -87,7 +87,7 @@ class LocalRunner(SampleRunner):
     def describe(self) -> dict[str, Any]:
         return self.backend.describe()
 
-    def answer(self, samples: Iterator[Sample | UnreadableSample], spec: VideoSpec, generation: GenerationConfig) -> Iterator[SampleRecord]:
+    def records(self, samples: Iterator[Sample | UnreadableSample], spec: VideoSpec, generation: GenerationConfig) -> Iterator[SampleRecord]:
         batches = prefetch(samples, spec, self.backend, self.media_workers)
         if isinstance(self.backend, APIBackend):
             yield from answer_stream(batches, self.backend, generation)

@@ -146,7 +146,7 @@ class RayRunner(SampleRunner):
     def describe(self) -> dict[str, Any]:
         return self.model
 
-    def answer(self, samples: Iterator[Sample | UnreadableSample], spec: VideoSpec, generation: GenerationConfig) -> Iterator[SampleRecord]:
+    def records(self, samples: Iterator[Sample | UnreadableSample], spec: VideoSpec, generation: GenerationConfig) -> Iterator[SampleRecord]:
         ray = self.cluster.ray
         source = iter(samples)
         out: dict[Any, _Batch] = {}  # ref of a batch's records -> the batch
