@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from plugins import install_plugin
 
 TESTS = Path(__file__).parent
 
@@ -56,14 +57,7 @@ class FlakyBackend(APIBackend):
 @pytest.fixture()
 def plugin_path(tmp_path: Path) -> Path:
     """A folder with the plugin module and its installed metadata, as pip would leave them."""
-    site = tmp_path / "site"
-    (site / "flaky_viubench").mkdir(parents=True)
-    (site / "flaky_viubench" / "__init__.py").write_text(PLUGIN)
-    info = site / "flaky_viubench-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: flaky-viubench\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text("[viubench.backends]\nflaky = flaky_viubench:FlakyBackend\n")
-    return site
+    return install_plugin(tmp_path / "site", "flaky_viubench", PLUGIN, "viubench.backends", "flaky = flaky_viubench:FlakyBackend")
 
 
 def viubench(plugin_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

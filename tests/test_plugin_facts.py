@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from plugins import install_plugin
 
 from viubench.report.build import ReportOptions, build_report
 from viubench.report.terminal import results_tables
@@ -33,13 +34,7 @@ TASKS = [
 
 @pytest.fixture
 def plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    site = tmp_path / "site"
-    (site / "their_plugin").mkdir(parents=True)
-    (site / "their_plugin" / "__init__.py").write_text(PLUGIN)
-    info = site / "their_plugin-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: their-plugin\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text("[viubench.tasks]\ntheir = their_plugin:TASKS\n")
+    site = install_plugin(tmp_path / "site", "their_plugin", PLUGIN, "viubench.tasks", "their = their_plugin:TASKS")
     monkeypatch.syspath_prepend(str(site))
     yield
     sys.modules.pop("their_plugin", None)

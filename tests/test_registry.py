@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from plugins import install_plugin
+
 from viubench.runner.config import RunConfig, effective_spec
 from viubench.runner.engine import run_eval
 from viubench.task.registry import all_tasks
@@ -22,13 +24,7 @@ TASKS = [Task(CONFIG.model_copy(update={"name": "my-videoqa"}), load, writer("vi
 
 
 def test_an_installed_package_adds_a_task_through_the_entry_point(tmp_path: Path) -> None:
-    site = tmp_path / "site"
-    (site / "my_plugin").mkdir(parents=True)
-    (site / "my_plugin" / "__init__.py").write_text(PLUGIN)
-    info = site / "my_plugin-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: my-plugin\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text("[viubench.tasks]\nmy-videoqa = my_plugin:TASKS\n")
+    site = install_plugin(tmp_path / "site", "my_plugin", PLUGIN, "viubench.tasks", "my-videoqa = my_plugin:TASKS")
     env = {**os.environ, "PYTHONPATH": str(site)}
     listed = subprocess.run([sys.executable, "-m", "viubench.cli", "list", "tasks"], capture_output=True, text=True, env=env, timeout=120)
     assert listed.returncode == 0, listed.stderr

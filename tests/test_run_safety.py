@@ -136,6 +136,14 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.slow
+def _gone(pids: list[int], seconds: float = 10) -> bool:
+    """Whether every process of ``pids`` has ended within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not any(_alive(p) for p in pids)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
 def test_media_workers_exit_with_their_parent(small_viubench: Path, tmp_path: Path, sig: signal.Signals) -> None:
     main = _start("eval", "--model", "scripted:scripted_models:very_slow_echo", "--tasks", "viubench", "--data", f"viubench={small_viubench}",
@@ -151,10 +159,7 @@ def test_media_workers_exit_with_their_parent(small_viubench: Path, tmp_path: Pa
         assert len(workers) >= 2, "the media workers never started"
         os.kill(main.pid, sig)
         main.wait(timeout=30)
-        deadline = time.monotonic() + 10
-        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not any(_alive(w) for w in workers), "media workers outlived their parent"
+        assert _gone(workers), "media workers outlived their parent"
     finally:
         if main.poll() is None:
             main.kill()
@@ -179,10 +184,7 @@ def test_a_double_ctrl_c_ends_the_run_at_once_and_keeps_the_journal(small_viuben
         time.sleep(0.15)
         os.killpg(main.pid, signal.SIGINT)
         main.wait(timeout=15)
-        deadline = time.monotonic() + 10
-        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not any(_alive(w) for w in workers), "media workers outlived the interrupted run"
+        assert _gone(workers), "media workers outlived the interrupted run"
     finally:
         if main.poll() is None:
             os.killpg(main.pid, signal.SIGKILL)
