@@ -48,7 +48,7 @@ def test_a_plugin_benchmark_is_placed_labelled_and_referenced_like_a_built_in_on
     config = RunConfig(model="random", tasks=names, data={name: str(data) for name in names}, out=str(tmp_path / "runs"))
     run_dir = run_eval(config).run_dir
 
-    report = build_report([run_dir], ReportOptions(reference=True, previews=False))
+    report = build_report([run_dir], ReportOptions(reference=True, frame_strips=0))
     tables = {table["domain"]: table for table in report["domains"]}
     assert "Other" not in tables
     long_qa = tables["Long video QA"]
