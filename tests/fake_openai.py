@@ -57,6 +57,8 @@ class FakeOpenAI:
 
         ThreadingHTTPServer.request_queue_size = 256  # many clients connect at once
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        # a client that hangs up early (a stopped run) is no server error: nothing printed, as a real API says nothing
+        self.httpd.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 

@@ -131,9 +131,9 @@ def test_the_summary_counts_model_media_and_judge_errors_of_the_last_record_of_e
     ]
     (samples / "t.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
     judge = [
-        {"judge": "j", "id": "a", "call": "extract", "prompt_hash": "h", "error": {"kind": "unparsable", "message": "no verdict"}},
-        {"judge": "j", "id": "e", "call": "extract", "prompt_hash": "h", "error": {"kind": "timeout", "message": "timed out"}},
-        {"judge": "j", "id": "e", "call": "extract", "prompt_hash": "h", "error": None, "verdict": True},  # settled
+        {"judge": "j", "protocol": "p/1", "id": "a", "call": "extract", "prompt_hash": "h", "error": {"kind": "unparsable", "message": "no verdict"}},
+        {"judge": "j", "protocol": "p/1", "id": "e", "call": "extract", "prompt_hash": "h", "error": {"kind": "timeout", "message": "timed out"}},
+        {"judge": "j", "protocol": "p/1", "id": "e", "call": "extract", "prompt_hash": "h", "error": None, "verdict": True},  # settled
     ]
     (samples / "t.judge.jsonl").write_text("".join(json.dumps(line) + "\n" for line in judge))
     found = [(e.count, e.source, e.message) for e in error_summary(tmp_path, ["t"])]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cli import viubench_cli
-from viubench.builtin_tasks import lvbench
+from viubench.builtin_tasks._fixtures import lvbench as lvbench_fixtures
 from viubench.task.registry import all_tasks
 
 
@@ -29,7 +29,7 @@ def evaluate(task: str, data: Path, answers: dict[str, str | None], tmp_path: Pa
 
 
 def test_a_reasoning_model_is_scored_on_the_answer_after_its_thinking_multiple_choice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    data = lvbench.fixture(tmp_path / "data")  # targets: 101 C, 102 B, 201 D, 202 A
+    data = lvbench_fixtures.fixture(tmp_path / "data")  # targets: 101 C, 102 B, 201 D, 202 A
     answers = {"101": "C", "102": "?B", "201": None, "202": "The answer is (A)."}
     results, journal = evaluate("lvbench", data, answers, tmp_path, monkeypatch)
     by_id = {record["id"]: record for record in journal}
