@@ -91,6 +91,13 @@ def test_retries_and_errors_are_counted_and_a_model_without_a_price_has_no_cost(
     usage = results(tmp_path / "runs")["tasks"]["videomme"]["usage"]
     assert sent == 7 and usage["requests"] == 7 and usage["retries"] == 1 and usage["errors"] == 1
     assert "cost_usd" not in usage and "cost unknown" in run.stderr
+    [run_dir] = (tmp_path / "runs").iterdir()
+    line = "7 requests (1 retries), 1 errors"
+    assert viubench_cli("report", str(run_dir), "--md", str(tmp_path / "r.md"), "--html", str(tmp_path / "r.html")).returncode == 0
+    assert line in (tmp_path / "r.md").read_text() and line in (tmp_path / "r.html").read_text()
+    (run_dir / "results.json").unlink()
+    assert viubench_cli("rescore", str(run_dir)).returncode == 0  # the totals follow from the journal alone
+    assert results(tmp_path / "runs")["tasks"]["videomme"]["usage"] == usage
 
 
 def test_a_run_without_token_usage_has_no_usage_block(tmp_path: Path, videomme: Path) -> None:

@@ -142,6 +142,12 @@ def usage_line(usage: dict[str, Any]) -> str:
     )
 
 
+def run_usage_line(results: dict[str, dict[str, Any]]) -> str | None:
+    """The one line of what a run spent (reports), or None for a run that metered nothing."""
+    usage = run_usage(results)
+    return None if usage is None else usage_line(usage)
+
+
 class UsageCap:
     """Stops a command once what it spent (this command's requests, not the run's earlier ones) reaches
     ``max_cost`` USD or ``max_tokens`` prompt plus completion tokens."""
