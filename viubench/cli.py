@@ -165,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--judge-base-url", help="OpenAI-compatible endpoint of the judge")
     evaluate.add_argument("--judge-api-key-env", metavar="VAR", help="environment variable that holds the judge's API key (default: OPENAI_API_KEY)")
     evaluate.add_argument("--dry-run", action="store_true", help="print what the run would send (samples, frames, images per request, estimated prompt tokens and cost) and exit; writes nothing")
-    evaluate.add_argument("--max-cost", type=float, metavar="USD", help="stop cleanly once this command's requests cost USD (needs the model's price_in/price_out); exit status 3; the same command continues the run")
+    evaluate.add_argument("--max-cost", type=float, metavar="USD", help="stop cleanly once this command's requests cost USD (needs the model's price_in/price_out); answers still in flight are dropped and sent again later; exit status 3; the same command continues the run")
     evaluate.add_argument("--max-total-tokens", type=_positive, metavar="N", help="stop cleanly once this command's requests used N prompt plus completion tokens; exit status 3; the same command continues the run")
     _executor_arguments(evaluate)
     evaluate.add_argument("--replicas", type=_positive, metavar="N", help="with --executor ray: model replicas (default: one per GPU group the cluster has, or 1 without GPUs)")

@@ -155,7 +155,7 @@ def dry_run(config: RunConfig) -> int:
     from viubench.backends.registry import generation_budget, model_settings
     from viubench.models import ModelEntry, model_entry
     from viubench.runner.config import effective_spec
-    from viubench.runner.estimate import estimate_lines, estimate_task
+    from viubench.runner.estimate import estimate_lines, estimate_task, image_rule
     from viubench.task.registry import TaskContext, get_tasks
 
     models_file = Path(config.models_file) if config.models_file else None
@@ -171,7 +171,7 @@ def dry_run(config: RunConfig) -> int:
             data_dir=Path(config.data[task.name]) if task.name in config.data else None, video=effective_spec(task, config.frames), limit=config.limit, seed=config.seed
         )
         estimates.append(estimate_task(task, context, entry, settings, budget or task.config.max_new_tokens))
-    for line in estimate_lines(config.model, estimates, model_price(config.model, config.backend, config.models_file)):
+    for line in estimate_lines(config.model, estimates, model_price(config.model, config.backend, config.models_file), image_rule(entry)):
         stdout.print(line, markup=False)
     return 0
 

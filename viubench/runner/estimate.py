@@ -86,6 +86,11 @@ def video_shape(ref: VideoRef, spec: VideoSpec) -> VideoShape:
     return VideoShape([index / info.average_fps for index in indices], width, height)
 
 
+def image_rule(entry: ModelEntry) -> str | int:
+    """The model's ``image_tokens`` rule; ``openai-tiles`` where it names none."""
+    return entry.image_tokens if entry.image_tokens is not None else "openai-tiles"
+
+
 @dataclass
 class TaskEstimate:
     task: str
@@ -116,7 +121,7 @@ def request_tokens(sample: Sample, shapes: list[VideoShape], rule: str | int, ma
 
 
 def estimate_task(task: Task, context: TaskContext, entry: ModelEntry, settings: dict[str, object], max_new_tokens: int) -> TaskEstimate:
-    rule = entry.image_tokens if entry.image_tokens is not None else "openai-tiles"
+    rule = image_rule(entry)
     max_side = int(settings.get("frame_max_side", DEFAULT_MAX_SIDE))  # type: ignore[call-overload]
     found = TaskEstimate(task.config.name, max_new_tokens=max_new_tokens)
     for sample in islice(task.load(context), context.limit):
@@ -136,9 +141,10 @@ def estimate_task(task: Task, context: TaskContext, entry: ModelEntry, settings:
     return found
 
 
-def estimate_lines(model: str, estimates: list[TaskEstimate], price: Price | None) -> list[str]:
+def estimate_lines(model: str, estimates: list[TaskEstimate], price: Price | None, rule: str | int) -> list[str]:
     """What ``--dry-run`` prints: a line per task, then the totals and the cost where a price is known."""
-    lines = [f"dry run of {model}: nothing is sent and nothing written; prompt tokens estimated (4 characters a token, the model's image token rule)"]
+    shown_rule = f"{rule} tokens an image" if isinstance(rule, int) else rule
+    lines = [f"dry run of {model}: nothing is sent and nothing written; prompt tokens estimated at 4 characters a token and images by {shown_rule} (set image_tokens in the model's alias)"]
     for found in estimates:
         per = found.images_per_request
         shown = "-" if not per else (f"{per[0]}" if min(per) == max(per) else f"{min(per)}-{max(per)}")
