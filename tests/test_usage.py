@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
-
 from cli import viubench_cli
 from fake_openai import FakeOpenAI, metered_prompt_tokens
 
@@ -114,8 +114,6 @@ def test_a_capped_command_stops_cleanly_and_the_same_command_continues_the_run(c
         first = evaluate(models, "videomme", videomme, out, 6, "--limit", "1")
         one_request = results(out)["tasks"]["videomme"]["usage"]
         for path in out.iterdir():  # measured what one request spends; start over
-            import shutil
-
             shutil.rmtree(path)
         amount = f"{one_request['cost_usd'] * 1.5:.8f}" if cap == "--max-cost" else str(int((one_request["prompt_tokens"] + 1) * 1.5))
         codes, lines = [], []
@@ -154,3 +152,16 @@ def test_the_image_token_rule_of_gpt_4o_class_models() -> None:
     assert image_tokens(1024, 1024, "openai-tiles") == 85 + 4 * 170  # shortest side to 768: 2 x 2 tiles
     assert image_tokens(2048, 4096, "openai-tiles") == 85 + 6 * 170  # fit 2048 (1024 x 2048), then 768 x 1536: 2 x 3
     assert image_tokens(768, 432, "openai-low") == 85 and image_tokens(768, 432, 258) == 258
+
+
+def test_prices_and_image_rules_in_a_models_file_are_checked(tmp_path: Path) -> None:
+    from viubench.errors import UserError
+    from viubench.models import load_models
+
+    assert load_models()["gpt-4o"].price_in is not None  # the built-in aliases pass the strict schema
+    for bad in ({"price_in": -1}, {"image_tokens": "tiles"}, {"price": 2}):
+        path = tmp_path / "models.yaml"
+        path.write_text(json.dumps({"m": {"backend": "openai", "model": "x", **bad}}))
+        with pytest.raises(UserError) as error:
+            load_models(path)
+        assert "\n" not in str(error.value) and "m" in str(error.value)

@@ -173,6 +173,8 @@ def dry_run(config: RunConfig) -> int:
         estimates.append(estimate_task(task, context, entry, settings, budget or task.config.max_new_tokens))
     for line in estimate_lines(config.model, estimates, model_price(config.model, config.backend, config.models_file), image_rule(entry)):
         stdout.print(line, markup=False)
+    if settings.get("video_mode") == "video_url":
+        stdout.print("video_mode video_url: each video goes as one clip, whose tokens the server counts its own way (the estimate counts its frames as images)", markup=False)
     return 0
 
 
