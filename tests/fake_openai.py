@@ -10,11 +10,19 @@ marker get ``default`` (``ok`` unless told). Every request is logged. ``ok`` ans
 ``max_tokens`` (400, as OpenAI's reasoning models do), spends ``reasoning`` hidden tokens before the
 answer out of ``max_completion_tokens``, and returns an empty answer with ``finish_reason: length``
 when they do not leave room for it.
+
+``metered=True`` makes the usage follow a fixed rule of the request (what a provider bills): prompt
+tokens are ceil(characters of all text / 4) plus, per image, 85 + 170 per 512 px tile of the image
+after scaling it to fit 2048 x 2048 and then its shortest side down to 768 (OpenAI's rule for
+GPT-4o-class models); completion tokens are ceil(characters of the answer / 4), at least 1.
 """
 
 from __future__ import annotations
 
+import base64
+import io
 import json
+import math
 import socket
 import threading
 import time
@@ -31,7 +39,9 @@ class FakeOpenAI:
         reply: Callable[[str], str] | None = None,
         default: str = "ok",
         reasoning: int = 0,
+        metered: bool = False,
     ) -> None:
+        self.metered = metered
         self.plan = {marker: list(steps) for marker, steps in (plan or {}).items()}
         self.default = default
         self.reasoning = reasoning
@@ -139,7 +149,10 @@ class FakeOpenAI:
                 content, finish, completion = "", "length", 0
             usage["completion_tokens_details"] = {"reasoning_tokens": thought}
             completion += thought
-        usage |= {"completion_tokens": completion, "total_tokens": 100 + completion}
+        if self.metered:
+            usage["prompt_tokens"] = metered_prompt_tokens(body)
+            completion = max(1, math.ceil(len(content) / 4))
+        usage |= {"completion_tokens": completion, "total_tokens": usage["prompt_tokens"] + completion}
         return {
             "id": "chatcmpl-test",
             "object": "chat.completion",
@@ -166,3 +179,25 @@ class FakeOpenAI:
             handler.send_header(key, value)
         handler.end_headers()
         handler.wfile.write(data)
+
+
+def metered_prompt_tokens(body: dict[str, Any]) -> int:
+    """The prompt tokens of a request by the ``metered`` rule (see the module's docstring)."""
+    from PIL import Image
+
+    chars = images = 0
+    for message in body["messages"]:
+        parts = message["content"] if isinstance(message["content"], list) else [{"type": "text", "text": message["content"]}]
+        for part in parts:
+            if part.get("type") == "text":
+                chars += len(part["text"])
+            elif part.get("type") == "image_url":
+                data = base64.b64decode(part["image_url"]["url"].split(",", 1)[1])
+                with Image.open(io.BytesIO(data)) as image:
+                    width, height = image.size
+                fit = min(1.0, 2048 / max(width, height))
+                width, height = width * fit, height * fit
+                short = min(1.0, 768 / min(width, height))
+                width, height = width * short, height * short
+                images += 85 + 170 * math.ceil(width / 512) * math.ceil(height / 512)
+    return math.ceil(chars / 4) + images

@@ -24,6 +24,11 @@ class ModelEntry(StrictModel):
     model: str
     options: dict[str, Any] = Field(default_factory=dict)
     description: str = ""
+    price_in: float | None = Field(None, ge=0, description="USD per million prompt tokens (results, --dry-run and --max-cost use it)")
+    price_out: float | None = Field(None, ge=0, description="USD per million completion tokens")
+    image_tokens: Literal["openai-tiles", "openai-low"] | int | None = Field(
+        None, description="prompt tokens of one image: openai-tiles (85 + 170 per 512 px tile), openai-low (85), or a fixed count"
+    )
 
 
 def load_models(user_file: Path | None = None) -> dict[str, ModelEntry]:

@@ -127,12 +127,19 @@ class APIBackend(Backend):
         prepared = await asyncio.to_thread(self.prepare, request)
         client = self._client if self._client is not None else await self._open()
 
+        attempts = 0
+
         async def call() -> Response:
+            nonlocal attempts
+            attempts += 1
             async with gate:
                 return await self.attempt(client, prepared, request)
 
         result = await with_retries(call, self.classify, self.policy, self._rng)
-        return Response(error=result) if isinstance(result, ErrorInfo) else result
+        response = Response(error=result) if isinstance(result, ErrorInfo) else result
+        if attempts > 1:  # the requests sent, journaled with the usage (what results count as retries)
+            response.usage = {**(response.usage or {}), "attempts": attempts}
+        return response
 
     def close(self) -> None:
         if not self._thread.is_alive():

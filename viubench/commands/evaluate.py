@@ -14,6 +14,7 @@ from viubench.runner.engine import run_eval
 from viubench.runner.failures import error_summary, run_failure
 from viubench.execution.options import ExecutorOptions
 from viubench.runner.results import task_results
+from viubench.runner.usage import UsageCap, model_price, run_usage, usage_line
 from viubench.rundir.layout import RESULTS
 from viubench.rundir.manifest import read_manifest, read_run_manifest
 from viubench.report.terminal import results_tables
@@ -105,18 +106,26 @@ def run_eval_command(args: argparse.Namespace) -> int:
         },
         "eval",
     )
+    if args.dry_run:
+        if args.resume is not None:
+            raise UserError("--dry-run estimates a new run: give --model and --tasks, not --resume")
+        return dry_run(config)
+    cap = usage_cap(config, args)
     with progress_bar("evaluating") as update:
 
         def report(task: str, done: int, total: int | None, errors: int) -> None:
             update(done, total, f"{task} ({errors} errors)")
 
         executor = ExecutorOptions(kind=args.executor, address=args.ray_address, replicas=args.replicas, gpus_per_replica=args.gpus_per_replica)
-        outcome = run_eval(config, resume=args.resume, progress=report, wait=args.wait, executor=executor, judge=config.judge if args.judge else None)
+        outcome = run_eval(config, resume=args.resume, progress=report, wait=args.wait, executor=executor, judge=config.judge if args.judge else None, cap=cap)
     manifest = read_manifest(outcome.run_dir)
     for table in results_tables(manifest["config"]["model"], outcome.results, args.paper_compatible):
         stdout.print(table)
     stdout.print(f"run: {outcome.run_dir}  ({outcome.evaluated} samples evaluated now, {outcome.errors} errors)", markup=False)
     print_run_notes(outcome.run_dir, outcome.results)
+    if outcome.stopped is not None:
+        console.print(f"stopped: {outcome.stopped}; run the same command again to continue the run ({outcome.run_dir})", markup=False)
+        return CAPPED
     failure = run_failure(outcome.results, config.fail_on_error)
     if failure is not None:
         console.print(failure, markup=False)
@@ -124,8 +133,57 @@ def run_eval_command(args: argparse.Namespace) -> int:
     return 0
 
 
+CAPPED = 3  # the exit status of a command stopped by --max-cost or --max-total-tokens
+
+
+def usage_cap(config: RunConfig, args: argparse.Namespace) -> UsageCap | None:
+    """The cap of ``--max-cost`` / ``--max-total-tokens``, priced by the model's alias, or None."""
+    if args.max_cost is None and args.max_total_tokens is None:
+        return None
+    if args.max_cost is not None and args.max_cost <= 0:
+        raise UserError("--max-cost must be more than 0 (USD)")
+    model = config.model
+    backend, models_file = config.backend, config.models_file
+    if args.resume is not None:  # the resumed run's own model
+        saved = read_run_manifest(args.resume)["config"]
+        model, backend, models_file = saved["model"], saved.get("backend"), saved.get("models_file")
+    return UsageCap(args.max_cost, args.max_total_tokens, model_price(model, backend, models_file))
+
+
+def dry_run(config: RunConfig) -> int:
+    """Prints what the run would send and its estimated tokens and cost; writes nothing."""
+    from viubench.backends.registry import generation_budget, model_settings
+    from viubench.models import ModelEntry, model_entry
+    from viubench.runner.config import effective_spec
+    from viubench.runner.estimate import estimate_lines, estimate_task, image_rule
+    from viubench.task.registry import TaskContext, get_tasks
+
+    models_file = Path(config.models_file) if config.models_file else None
+    try:
+        entry = model_entry(config.model, config.backend, models_file)
+    except UserError:  # a baseline or a plugin's model: counted like an API model, with no price
+        entry = ModelEntry(backend="openai", model=config.model)
+    settings = model_settings(config.model, config.backend, config.model_options, models_file)
+    budget = generation_budget(config.model, config.backend, config.model_options, models_file)
+    estimates = []
+    for task in get_tasks(config.tasks):
+        context = TaskContext(
+            data_dir=Path(config.data[task.name]) if task.name in config.data else None, video=effective_spec(task, config.frames), limit=config.limit, seed=config.seed
+        )
+        estimates.append(estimate_task(task, context, entry, settings, budget or task.config.max_new_tokens))
+    for line in estimate_lines(config.model, estimates, model_price(config.model, config.backend, config.models_file), image_rule(entry)):
+        stdout.print(line, markup=False)
+    if settings.get("video_mode") == "video_url":
+        stdout.print("video_mode video_url: each video goes as one clip, whose tokens the server counts its own way (the estimate counts its frames as images)", markup=False)
+    return 0
+
+
 def print_run_notes(run_dir: Path, results: dict[str, dict]) -> None:
-    """Answers the generation budget cut, per task, and the run's distinct errors, most common first."""
+    """Answers the generation budget cut, per task, what an API model spent, and the run's distinct
+    errors, most common first."""
+    usage = run_usage(results)
+    if usage is not None:
+        console.print(f"usage: {usage_line(usage)}", markup=False)
     for name, result in results.items():
         cut = result["overall"].get("cut_by_budget")
         if cut:

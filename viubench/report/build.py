@@ -19,6 +19,7 @@ from viubench.report.protocol import imported_notes
 from viubench.report.run_marks import run_marks
 from viubench.checkpoint import read_meta
 from viubench.task.registry import Task, all_tasks
+from viubench.runner.usage import run_usage_line
 
 GROUNDING_KEYS = ("miou", "r@0.3", "r@0.5", "r@0.7")
 GROUNDING_COLUMNS = ["mIoU", "R@0.3", "R@0.5", "R@0.7"]
@@ -159,7 +160,7 @@ def build_report(run_dirs: list[Path], options: ReportOptions) -> dict[str, Any]
     report: dict[str, Any] = {
         "generator": f"viubench {__version__}",
         "baseline": baseline.label if baseline else None,
-        "runs": [{"label": r.label, "model": r.model, "run_id": r.run_id, "path": str(r.path), "status": r.manifest.get("status"), "frames": r.frames} for r in runs],
+        "runs": [{"label": r.label, "model": r.model, "run_id": r.run_id, "path": str(r.path), "status": r.manifest.get("status"), "frames": r.frames, "usage": run_usage_line(r.results)} for r in runs],
         **warning_lists(runs, tasks),
         "training": training_notes(runs, tasks),
         "published": bool(published),

@@ -38,6 +38,7 @@ from viubench.runner.failures import RefusalWatch
 from viubench.runner.executor import SampleRunner
 from viubench.runner.local import LocalRunner
 from viubench.runner.results import task_results
+from viubench.runner.usage import UsageCap
 from viubench.task.prepare import prepare_hint
 from viubench.task.registry import Task, TaskContext, get_tasks
 from viubench.task.sample import Sample, UnreadableSample
@@ -50,6 +51,7 @@ class RunOutcome:
     results: dict[str, Any]
     errors: int
     evaluated: int
+    stopped: str | None = None  # why the command stopped before the run was done (a --max-cost cap reached)
 
 
 @dataclass
@@ -86,9 +88,11 @@ def run_eval(
     wait: bool = False,
     executor: ExecutorOptions | None = None,
     judge: JudgeConfig | None = None,
+    cap: UsageCap | None = None,
 ) -> RunOutcome:
     """Evaluate; one process at a time per run directory (another one exits, or waits with ``wait``).
-    ``judge`` replaces the judge of a resumed run; ``executor`` says where the samples run."""
+    ``judge`` replaces the judge of a resumed run; ``executor`` says where the samples run; ``cap``
+    stops the command cleanly (status ``stopped``, results of what was answered) once it spent enough."""
     start = start_run(config, resume)
     if judge is not None:
         start.config = start.config.model_copy(update={"judge": judge})
@@ -98,7 +102,7 @@ def run_eval(
         with exclusive(start.run_dir / LOCK, f"run directory {start.run_dir}", wait):
             if (start.run_dir / MANIFEST).is_file():  # what the run holds now, after any process before us
                 start.previous = read_run_manifest(start.run_dir)
-            return _run_locked(start, progress, executor or ExecutorOptions())
+            return _run_locked(start, progress, executor or ExecutorOptions(), cap)
     except (UserError, OSError, KeyboardInterrupt):
         if fresh and not _journaled(start.run_dir):  # failed before its first sample: leave nothing behind
             shutil.rmtree(start.run_dir, ignore_errors=True)
@@ -119,7 +123,7 @@ def _check_prepared(config: RunConfig) -> None:
                 raise UserError(hint)
 
 
-def _run_locked(start: RunStart, progress: ProgressHook | None, executor: ExecutorOptions) -> RunOutcome:
+def _run_locked(start: RunStart, progress: ProgressHook | None, executor: ExecutorOptions, cap: UsageCap | None = None) -> RunOutcome:
     config, run_dir = start.config, start.run_dir
     tasks = get_tasks(config.tasks)
     trained_on = training_data(config.model)
@@ -152,12 +156,13 @@ def _run_locked(start: RunStart, progress: ProgressHook | None, executor: Execut
     write_manifest(run_dir, manifest)
     errors = evaluated = 0
     status = "failed"
+    stopped = None
     watch = RefusalWatch(run_dir)
     try:
         for task in tasks:
             if budget is not None and budget != task.config.max_new_tokens:
                 console.print(f"{task.name}: generation budget {budget} new tokens (the model's max_new_tokens), not the task's default {task.config.max_new_tokens}", markup=False)
-            outcome = _run_task(task, config, run_dir, runner, progress, errors, trained_on, _Generation(budget or task.config.max_new_tokens, watch))
+            outcome = _run_task(task, config, run_dir, runner, progress, errors, trained_on, _Generation(budget or task.config.max_new_tokens, watch, cap))
             errors += outcome.errors
             evaluated += outcome.evaluated
             manifest["tasks"][task.name]["dataset"] = outcome.dataset or manifest["tasks"][task.name]["dataset"]
@@ -168,6 +173,8 @@ def _run_locked(start: RunStart, progress: ProgressHook | None, executor: Execut
             manifest["judge"] = judge_run(run_dir, tasks, config.judge, progress)
             write_manifest(run_dir, manifest)
         status = "finished"
+    except _CapReached as stop:
+        status, stopped = "stopped", stop.reason
     except _TooManyErrors as stop:
         errors = stop.errors
         raise UserError(f"run failed: {stop.errors} errors exceed --fail-on-error {config.fail_on_error:g} ({run_dir})") from None
@@ -178,7 +185,7 @@ def _run_locked(start: RunStart, progress: ProgressHook | None, executor: Execut
         manifest["status"] = status
         manifest["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
         write_manifest(run_dir, manifest)
-    return RunOutcome(run_dir, status, results, errors, evaluated)
+    return RunOutcome(run_dir, status, results, errors, evaluated, stopped)
 
 
 def open_runner(config: RunConfig, executor: ExecutorOptions) -> SampleRunner:
@@ -201,10 +208,17 @@ def _budget_entry(budget: int | None, default: int) -> dict[str, Any]:
 class _Generation:
     max_new_tokens: int  # the run's budget, or the task's default
     watch: RefusalWatch  # stops the run when its requests are refused alike
+    cap: UsageCap | None = None  # stops the command once it spent enough (--max-cost, --max-total-tokens)
 
 
 def _recorded_dataset(manifest: dict[str, Any] | None, task: str) -> dict[str, Any]:
     return dict(((manifest or {}).get("tasks") or {}).get(task, {}).get("dataset") or {})
+
+
+class _CapReached(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class _TooManyErrors(Exception):
@@ -279,6 +293,9 @@ def _run_task(
             errors += record.failed
             if progress:
                 progress(task.name, len(done) + evaluated, total, errors)
+            reached = settings.cap.observe(record) if settings.cap is not None else None
+            if reached is not None:
+                raise _CapReached(reached)
             if _too_many(config, prior_errors + errors, evaluated):
                 raise _TooManyErrors(prior_errors + errors)
     finally:

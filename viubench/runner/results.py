@@ -45,6 +45,7 @@ from viubench.paths import natural_key
 from viubench.rundir.layout import SAMPLES
 from viubench.rundir.journal import read_journal
 from viubench.rundir.record import CUT
+from viubench.runner.usage import usage_entry
 from viubench.scoring.metrics import RESAMPLES, bootstrap_interval, recall_at, resampled_means
 from viubench.task.spec import Aggregate, PairRule, TaskConfig
 
@@ -341,4 +342,4 @@ def task_results(run_dir: Path, config: TaskConfig) -> dict[str, Any]:
         "aggregates": aggregates,
         "subtasks": subtasks,
         "per_sample": per_sample,  # columnar: what reports pair runs on (errors score 0); one row per unit
-    }
+    } | usage_entry(run_dir, config.name)  # tokens, requests, latency and cost of an API model's run
