@@ -15,6 +15,60 @@ from viubench import __version__
 from viubench.errors import UserError, os_error_line
 
 
+# lmms-eval's flags, which its users type out of habit, and what viubench does instead
+LMMS_EVAL_FLAGS = {
+    "--model_args": "viubench takes the model as --model hf:PATH_OR_ID (or an alias) and its options as --model-option KEY=VALUE (comma-separated too: --model-option batch_size=2,dtype=bfloat16)",
+    "--batch_size": "use --model-option batch_size=N",
+    "--log_samples": "viubench always journals every sample in the run directory (samples/TASK.jsonl); drop the flag",
+    "--output_path": "use --out DIR (the folder of run directories)",
+    "--gen_kwargs": "use --model-option max_new_tokens=N (the generation budget)",
+    "--device": "use --model-option device=cuda:0 (hf backend)",
+    "--num_fewshot": "viubench's tasks are zero-shot, as the paper evaluates them; drop the flag",
+    "--include_path": "tasks of other packages register through the 'viubench.tasks' entry point; see 'viubench list tasks'",
+    "--use_cache": "a run continues from its journal by itself: run the same command again (--fresh starts over)",
+    "--cache_requests": "a run continues from its journal by itself: run the same command again (--fresh starts over)",
+    "--predict_only": "use 'viubench eval' (the answers are in the run directory's journal) and 'viubench rescore RUN_DIR'",
+    "--verbosity": "viubench has no verbosity levels; drop the flag",
+    "--wandb_args": "viubench writes no Weights & Biases logs; compare runs with 'viubench report RUN_DIR ...'",
+    "--apply_chat_template": "viubench always applies the model's chat template; drop the flag",
+    "--num_frames": "use --frames N (32, 48 or 64: the paper's frame budgets)",
+    "--max_num_frames": "use --frames N (32, 48 or 64: the paper's frame budgets)",
+}
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with one line for a flag of another habit: lmms-eval's (``--model_args``: what viubench
+    does instead) or a viubench flag spelled with underscores (``--model_option``: the flag meant)."""
+
+    def error(self, message: str) -> "NoReturn":  # noqa: F821
+        hint = self._habit(message)
+        if hint is not None:
+            self.exit(2, f"{self.prog}: error: {hint}\n")
+        super().error(message)
+
+    def _habit(self, message: str) -> str | None:
+        words = [word.split("=", 1)[0] for word in message.replace(",", " ").split() if word.startswith("--")]
+        known = self._option_strings()
+        for word in words:
+            lmms = "--" + word[2:].replace("-", "_")  # --model-args is --model_args
+            if lmms in LMMS_EVAL_FLAGS and word not in known:
+                return f"{word} is lmms-eval's flag: {LMMS_EVAL_FLAGS[lmms]}"
+        for word in words:
+            dashed = word.replace("_", "-")
+            if dashed != word and dashed in known:
+                return f"{word}: viubench's flags use hyphens: {dashed}"
+        return None
+
+    def _option_strings(self) -> set[str]:
+        """Every option of this parser and its subcommands."""
+        found = set(self._option_string_actions)
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    found |= set(sub._option_string_actions)
+        return found
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -35,7 +89,7 @@ def _model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", choices=("hf", "vllm", "openai"), help="run an alias with another backend")
     parser.add_argument("--base-url", help="OpenAI-compatible endpoint (openai backend), e.g. http://127.0.0.1:8000/v1")
     parser.add_argument("--api-key-env", metavar="VAR", help="environment variable that holds the API key (default: OPENAI_API_KEY)")
-    parser.add_argument("--model-option", action="append", metavar="KEY=VALUE", help="a backend option (repeatable); unknown options are an error naming the valid ones")
+    parser.add_argument("--model-option", action="append", metavar="KEY=VALUE", help="a backend option, e.g. dtype=bfloat16 (repeatable, or comma-separated: batch_size=2,dtype=bfloat16); unknown options are an error naming the valid ones")
     parser.add_argument("--models-file", type=Path, help="YAML file of extra model aliases (default: $VIUBENCH_MODELS)")
 
 
@@ -46,7 +100,7 @@ def _executor_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="viubench",
         description="Self-supervised video understanding benchmarks: generate VIUBench and VideoSSR mixes from raw video, evaluate models, report and compare results.",
     )
@@ -158,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--out", type=Path, default=Path("runs"), help="folder of run directories (default: runs)")
     evaluate.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue a run with its own settings")
     evaluate.add_argument("--wait", action="store_true", help="when another process is evaluating the same run directory, wait for it instead of exiting")
+    evaluate.add_argument("--fresh", action="store_true", help="discard what this command evaluated before (a finished or partial run of the same settings) and evaluate from scratch")
     evaluate.add_argument("--fail-on-error", metavar="K", help="stop the run when errors exceed K (a count, or a fraction below 1); without it the run goes on and exits 1 when a task's errors exceed 10%% of its samples, or a task has no scored sample; 3 requests in a row refused alike by the server (a bad parameter, key or model name) stop the run at once (run again after the fix: the same command continues the run)")
     evaluate.add_argument("--paper-compatible", action="store_true", help="also print what the paper's released scripts would report (multiple choice: the raw first character as the option letter, every non-empty answer counted; grounding: the first hyphen pair, unparsable answers left out; see docs/scoring.md)")
     evaluate.add_argument("--media-workers", type=_non_negative, default=2, metavar="W", help="processes decoding media ahead of the model (default: 2; 0 decodes inline; never more than the CPU cores)")

@@ -112,9 +112,49 @@ def judge_protocol(config: TaskConfig) -> "JudgeProtocol | None":
     return task.judge
 
 
-def get_tasks(names: list[str]) -> list[Task]:
+# lmms-eval task names that are a part or a variant of a viubench task, not the task itself: named, never run as it
+_PARTIAL = {
+    "mvbench": "one MVBench subtask; viubench's 'mvbench' runs all twenty",
+    "videommmu": "one Video-MMMU track; viubench's 'videommmu' runs all three",
+    "videomme": "Video-MME with subtitles or the long videos only; viubench's 'videomme' runs every video without subtitles",
+    "cgbench": "CG-Bench with subtitles; viubench's 'cgbench' runs without them",
+    "longvideobench": "LongVideoBench with interleaved subtitles; viubench's 'longvideobench' is the video-only val_v",
+}
+_WHOLE = {"videomme", "charades_sta", "temporal_grounding_charades", "cgbench", "longvideobench_val_v", "video_mmmu", "videott_single_mc", "tempcompass_multi_choice", "vinoground", "lvbench", "viubench"}
+
+
+def task_name(name: str, known: "dict[str, Task] | None" = None) -> str:
+    """viubench's name of the task ``name`` means: itself, the same name spelled with other separators
+    (``charades_sta``, ``video_mme``), or lmms-eval's name of the same benchmark and protocol
+    (``longvideobench_val_v``, ``temporal_grounding_charades``). Anything else is one line naming the nearest
+    task, or what an lmms-eval name covers when it is only a part of a viubench task."""
+    from viubench.suggest import did_you_mean, squashed
+
+    known = all_tasks() if known is None else known
+    if name in known:
+        return name
+    same = [task for task in known if squashed(task) == squashed(name)]
+    if same:
+        return same[0]
+    from viubench.interop.lmms_tasks import task_map
+
+    mapped = task_map(name)
+    if mapped is not None and mapped.task in known:
+        if name in _WHOLE:
+            return mapped.task
+        what = _PARTIAL.get(mapped.task, f"lmms-eval's variant of {mapped.task!r}")
+        raise UserError(f"task {name!r} is lmms-eval's name of {what}: use --tasks {mapped.task}")
+    hint = did_you_mean(name, known)
+    raise UserError(f"unknown task {name!r}{hint} (known tasks: {', '.join(sorted(known))}; see 'viubench list tasks')")
+
+
+def task_names(names: list[str]) -> list[str]:
+    """viubench's names of ``names`` (:func:`task_name`), in order, each once."""
     known = all_tasks()
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise UserError(f"unknown task {unknown[0]!r}; known tasks: {', '.join(sorted(known))} (see 'viubench list tasks')")
-    return [known[n] for n in names]
+    return list(dict.fromkeys(task_name(name, known) for name in names))
+
+
+def get_tasks(names: list[str]) -> list[Task]:
+    """The tasks ``names`` name, lmms-eval's names and other spellings accepted (:func:`task_name`)."""
+    known = all_tasks()
+    return [known[name] for name in dict.fromkeys(task_name(n, known) for n in names)]
