@@ -98,3 +98,27 @@ def test_rerunning_a_finished_command_says_where_it_is_and_fresh_evaluates_again
 
     refused = viubench_cli("eval", "--resume", str(run_dir), "--fresh")
     assert refused.returncode == 2 and "--fresh" in refused.stderr
+
+
+def test_the_progress_of_a_run_without_limit_has_its_total(tmp_path: Path) -> None:
+    from viubench.runner.config import RunConfig
+    from viubench.runner.engine import run_eval
+
+    data = all_tasks()["charades-sta"].fixture(tmp_path / "charades")  # type: ignore[misc]
+    seen: list[tuple[int, int | None]] = []
+    config = RunConfig(model="random", tasks=["charades-sta"], data={"charades-sta": str(data)}, out=str(tmp_path / "runs"))
+    outcome = run_eval(config, progress=lambda task, done, total, errors: seen.append((done, total)))
+    n = outcome.results["charades-sta"]["overall"]["n"]
+    assert seen[0] == (0, n) and seen[-1] == (n, n)
+
+
+def test_the_progress_bar_shows_a_known_total_and_no_question_mark_for_an_unknown_one() -> None:
+    from rich.progress import Progress
+
+    from viubench.console import CountColumn, RemainingColumn
+
+    progress = Progress()
+    known, unknown = progress.add_task("a", total=300, completed=90), progress.add_task("b", total=None, completed=90)
+    count, eta = CountColumn(), RemainingColumn()
+    assert count.render(progress.tasks[known]).plain == "90/300" and eta.render(progress.tasks[known]).plain.startswith("eta ")
+    assert count.render(progress.tasks[unknown]).plain == "90 done" and eta.render(progress.tasks[unknown]).plain == ""

@@ -255,8 +255,10 @@ def _run_task(
         if trained_on is not None and "dataset_dir" in dataset:
             outcome.contamination = check_contamination(trained_on, Path(dataset["dataset_dir"]), task.name)
 
+    samples = list(islice(task.load(context), config.limit))  # references to media, not frames: the progress bar's total
+
     def pending() -> Iterator[Sample | UnreadableSample]:
-        for sample in islice(task.load(context), config.limit):
+        for sample in samples:
             if not dataset and isinstance(sample, Sample):
                 identify(sample)
             if sample.id not in done:
@@ -268,7 +270,7 @@ def _run_task(
                 )
 
     errors = evaluated = 0
-    total = None if config.limit is None else config.limit
+    total = len(samples)
     if progress:
         progress(task.name, len(done), total, 0)
     try:
