@@ -11,7 +11,7 @@ from viubench import __version__
 from viubench.models import load_models, model_location
 from viubench.report import charts
 from viubench.report.compare import paired_delta
-from viubench.report.paper import DOMAIN_ORDER, domain_of, grounding_paper_rows, label_of, paper_order, paper_rows, title_of
+from viubench.report.paper import DOMAIN_ORDER, domain_of, frames_shown, grounding_paper_rows, label_of, paper_order, paper_rows, title_of
 from viubench.report.runs import RunView, label_runs, load_runs
 from viubench.report.legend import column_legend
 from viubench.report.samples import sample_browser
@@ -153,8 +153,9 @@ def build_report(run_dirs: list[Path], options: ReportOptions) -> dict[str, Any]
         baseline = starting_model_run(runs)
     label_runs(runs)
     known = all_tasks()  # each task's domain, display name, labels and published figures
-    published = paper_rows(known) if options.reference else []
     tasks = list(dict.fromkeys(task for run in runs for task in run.tasks))
+    paper_frames = frames_shown(run.protocol(t)["frames"] for run in runs for t in run.tasks if t != VIUBENCH)  # the paper's rows at the runs' budgets
+    published = paper_rows(known, paper_frames) if options.reference else []
 
     report: dict[str, Any] = {
         "generator": f"viubench {__version__}",
@@ -180,11 +181,14 @@ def build_report(run_dirs: list[Path], options: ReportOptions) -> dict[str, Any]
             group_deltas = {g: groups[g] - base_groups[g] for g in viubench_groups if groups[g] is not None and base_groups[g] is not None}
             rows.append({"label": run.label, "published": False, "cells": cells, "groups": groups, "group_deltas": group_deltas, "overall": _cell(run, "viubench", result, None, baseline, True)})
         for row in published:
+            if VIUBENCH not in row["scores"]:  # a downstream row (the paper's Tables 2 and 3)
+                continue
             cells = [_published(row, "viubench", c) for c in columns]
-            rows.append({"label": row["label"], "published": True, "cells": cells, "groups": {}, "overall": _published(row, "viubench", None)})
+            groups = (row["scores"].get("viubench") or {}).get("groups") or {}
+            rows.append({"label": row["label"], "published": True, "cells": cells, "groups": groups, "overall": _published(row, "viubench", None)})
         report["viubench"] = {"columns": [table1.label(c) for c in columns], "keys": columns, "groups": viubench_groups, "rows": rows, "legend": column_legend(table1, columns)}
     report["domains"] = domain_tables(runs, tasks, published, baseline, known)
-    report["grounding"] = grounding_tables(runs, tasks, bool(published), known)
+    report["grounding"] = grounding_tables(runs, tasks, bool(published), known, paper_frames)
     report["charts"] = chart_svgs(runs, known)
     report["samples"] = sample_browser(runs, tasks, options.samples_per_task, options.frame_strips)
     report["samples_per_task"] = options.samples_per_task
@@ -224,7 +228,7 @@ def domain_tables(runs: list[RunView], tasks: list[str], published: list[dict[st
     return tables
 
 
-def grounding_tables(runs: list[RunView], tasks: list[str], published: bool, known: dict[str, Task]) -> list[dict[str, Any]]:
+def grounding_tables(runs: list[RunView], tasks: list[str], published: bool, known: dict[str, Task], frames: list[int] | None = None) -> list[dict[str, Any]]:
     """mIoU and R@0.3/0.5/0.7 of each grounding task that a run scored (the paper's appendix breakdowns),
     one row per run with its n and its targets the loader adjusted, then the paper's rows when
     ``published`` (values it does not give are None)."""
@@ -238,7 +242,7 @@ def grounding_tables(runs: list[RunView], tasks: list[str], published: bool, kno
                 rows.append({"label": run.label, "published": False, "cells": [{"value": v} for v in values], "n": overall["n"], "adjusted": overall.get("targets_adjusted", 0)})
         if not rows:
             continue
-        for row in grounding_paper_rows(task, known) if published else []:
+        for row in grounding_paper_rows(task, known, frames) if published else []:
             rows.append({"label": row["label"], "published": True, "cells": [{"value": v, "published": True} for v in row["values"]], "n": None, "adjusted": None})
         name = title_of(task, known)
         tables.append({"task": task, "name": name, "columns": GROUNDING_COLUMNS, "rows": rows})

@@ -11,11 +11,13 @@ from viubench.config import StrictModel
 
 
 class PaperFigure(StrictModel):
-    """One published result of one model on the task (a percentage, as printed)."""
+    """One published result of one model on the task (a percentage, as printed), at one frame budget."""
 
     model: str = Field(description="the model as the publication names it, e.g. 'Qwen3-VL-8B'")
     overall: float
+    frames: int | None = Field(None, ge=1, description="the frames per video it was measured at; None: not stated (e.g. a closed model's own protocol, or stored frames)")
     subtasks: dict[str, float] = Field(default_factory=dict, description="per-subtask figures, by subtask name")
+    groups: dict[str, float] = Field(default_factory=dict, description="the group averages the publication prints, by the task's group name (VIUBench: Counting, Grounding, Jigsaw)")
     recalls: dict[str, float] = Field(default_factory=dict, description="grounding: R@0.3/0.5/0.7 by key ('r@0.3'), where published")
 
 
@@ -24,7 +26,7 @@ class PaperFacts(StrictModel):
 
     source: str = Field(description="the publication, e.g. 'VideoSSR (arXiv 2511.06281)'")
     column: int = Field(description="the task's position among the publication's columns (its domain's table shows them in this order)")
-    figures: list[PaperFigure] = Field(default_factory=list)
+    figures: list[PaperFigure] = Field(default_factory=list, description="each (model, frames) once")
 
 
 class Presentation(StrictModel):
