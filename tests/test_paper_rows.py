@@ -62,3 +62,30 @@ def test_a_report_shows_the_papers_rows_at_its_runs_frame_budgets() -> None:
     assert "GPT-4o (paper)" in labels  # no frame budget stated: shown beside runs at any
     at32 = next(row for row in rows if row["label"] == "VideoSSR-8B @32f (paper)")
     assert at32["scores"]["qvhighlights"]["overall"] == 59.6 and at32["scores"]["vinoground"]["overall"] == 55.6
+
+
+def test_a_run_off_the_papers_protocol_says_so_in_console_results_and_report(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from cli import viubench_cli
+
+    data = all_tasks()["charades-sta"].fixture(tmp_path / "charades")  # type: ignore[misc]
+    args = ["eval", "--model", "random", "--tasks", "charades-sta", "--data", f"charades-sta={data}", "--out", str(tmp_path / "runs")]
+    result = viubench_cli(*args, "--frames", "20", "--max-pixels", "40000", "--max-new-tokens", "64")
+    assert result.returncode == 0, result.stderr
+    assert "charades-sta: not the paper's protocol (20 frames" in result.stderr and "max_pixels 40000" in result.stderr
+    run = next((tmp_path / "runs").iterdir())
+    manifest = json.loads((run / "manifest.json").read_text())["tasks"]["charades-sta"]
+    assert manifest["video"]["max_frames"] == 20 and manifest["video"]["max_pixels"] == 40000
+    notes = json.loads((run / "results.json").read_text())["paper_protocol"]["charades-sta"]
+    assert any("20 frames" in n for n in notes) and any("max_new_tokens 64" in n for n in notes)
+
+    paper = viubench_cli(*args)  # the paper's protocol: another run, no note
+    assert paper.returncode == 0 and "not the paper's protocol" not in paper.stderr
+    runs = sorted((tmp_path / "runs").iterdir())
+    md = tmp_path / "report.md"
+    assert viubench_cli("report", *map(str, runs), "--reference", "paper", "--md", str(md)).returncode == 0
+    text = md.read_text()
+    marked = [line for line in text.splitlines() if "(not the paper's protocol)" in line and line.startswith("| random")]
+    assert len(marked) == 2  # its rows in the grounding table and its breakdown; the other run is not marked
+    assert "not the paper's protocol (20 frames" in text  # and the warning says why

@@ -68,6 +68,8 @@ def parse_options(items: list[str]) -> dict[str, object]:
 def model_options(args: argparse.Namespace) -> dict[str, object]:
     """Backend options from ``--model-option``, ``--base-url`` and ``--api-key-env``."""
     options = parse_options(args.model_option or [])
+    if getattr(args, "max_new_tokens", None) is not None:  # eval's --max-new-tokens is the model's budget option
+        options["max_new_tokens"] = args.max_new_tokens
     if args.base_url:
         options["base_url"] = args.base_url
     if args.api_key_env:
@@ -133,6 +135,8 @@ def run_eval_command(args: argparse.Namespace) -> int:
             "limit": args.limit,
             "seed": args.seed,
             "frames": args.frames,
+            "max_pixels": args.max_pixels,
+            "min_pixels": args.min_pixels,
             "data": parse_data(args.data or [], tasks),
             "out": str(args.out),
             "fail_on_error": parse_fail_on_error(args.fail_on_error),

@@ -93,3 +93,21 @@ def paper_rows(tasks: dict[str, Task] | None = None, frames: list[int] | None = 
             row = rows.setdefault((figure.model, figure.frames), {"label": figure_label(figure), "published": True, "frames": figure.frames, "scores": {}})
             row["scores"][name] = {"overall": figure.overall, "subtasks": dict(figure.subtasks), "groups": dict(figure.groups)}
     return list(rows.values())
+
+
+OFF_PROTOCOL = " (not the paper's protocol)"  # after a run's label wherever it stands beside the paper's rows
+
+
+def paper_protocol_of(manifest: dict[str, Any], task: str) -> list[str]:
+    """How a run (its manifest) differs on ``task`` from the protocol of the paper's rows, as recorded."""
+    return list((manifest.get("tasks", {}).get(task) or {}).get("paper_protocol") or [])
+
+
+def paper_protocol_warnings(manifests: dict[str, dict[str, Any]], tasks: list[str]) -> list[str]:
+    """One line per run (by label) and task whose protocol is not the paper's."""
+    return [
+        f"{label} / {task}: not the paper's protocol ({'; '.join(notes)}); compare it with the paper's rows knowing that"
+        for label, manifest in manifests.items()
+        for task in tasks
+        if (notes := paper_protocol_of(manifest, task))
+    ]

@@ -8,6 +8,9 @@ from __future__ import annotations
 from pydantic import Field
 
 from viubench.config import StrictModel
+from viubench.video.spec import VideoSpec
+
+PAPER_FRAMES = (32, 48, 64)  # the frame budgets the paper reports
 
 
 class PaperFigure(StrictModel):
@@ -37,3 +40,19 @@ class Presentation(StrictModel):
 
     def label(self, subtask: str) -> str:
         return self.columns.get(subtask, subtask)
+
+
+def protocol_notes(video: VideoSpec, default: VideoSpec, budget: int | None, default_budget: int) -> list[str]:
+    """How a run's protocol on a task differs from the one its published rows were measured with: a frame
+    budget the paper does not report, pixel bounds or a generation budget other than the task's (empty:
+    the same protocol, so its numbers stand beside the paper's)."""
+    notes = []
+    if not video.stored and video.max_frames not in PAPER_FRAMES:
+        notes.append(f"{video.max_frames} frames (the paper reports {', '.join(map(str, PAPER_FRAMES))})")
+    if not video.stored:
+        for key in ("max_pixels", "min_pixels"):
+            if getattr(video, key) != getattr(default, key):
+                notes.append(f"{key} {getattr(video, key)} (the task's: {getattr(default, key)})")
+    if budget is not None and budget != default_budget:
+        notes.append(f"max_new_tokens {budget} (the task's: {default_budget})")
+    return notes
