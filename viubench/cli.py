@@ -204,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     _model_arguments(evaluate)
-    evaluate.add_argument("--tasks", help="comma-separated task names (see 'viubench list tasks')")
+    evaluate.add_argument("--tasks", help="comma-separated task names (see 'viubench list tasks'); lmms-eval's names of the same benchmarks are accepted, e.g. charades_sta, video_mme, longvideobench_val_v")
     evaluate.add_argument("--limit", type=_positive, metavar="N", help="first N samples of each task (VIUBench: round-robin over subtypes)")
     evaluate.add_argument("--seed", type=int, default=0, help="seed of the model's sampling and baselines (default: 0)")
     evaluate.add_argument("--frames", type=_positive, metavar="N", help="frame budget of every video task (default: 48; the paper reports 32, 48 and 64: another count is marked as not the paper's protocol)")
