@@ -12,7 +12,7 @@ LMMS_EVAL_FLAGS = {
     "--batch_size": "use --model-option batch_size=N",
     "--log_samples": "viubench always journals every sample in the run directory (samples/TASK.jsonl); drop the flag",
     "--output_path": "use --out DIR (the folder of run directories)",
-    "--gen_kwargs": "use --model-option max_new_tokens=N (the generation budget)",
+    "--gen_kwargs": "use --max-new-tokens N (the generation budget); other generation settings are backend options: --model-option KEY=VALUE",
     "--device": "use --model-option device=cuda:0 (hf backend)",
     "--num_fewshot": "viubench's tasks are zero-shot, as the paper evaluates them; drop the flag",
     "--include_path": "tasks of other packages register through the 'viubench.tasks' entry point; see 'viubench list tasks'",
@@ -22,8 +22,8 @@ LMMS_EVAL_FLAGS = {
     "--verbosity": "viubench has no verbosity levels; drop the flag",
     "--wandb_args": "viubench writes no Weights & Biases logs; compare runs with 'viubench report RUN_DIR ...'",
     "--apply_chat_template": "viubench always applies the model's chat template; drop the flag",
-    "--num_frames": "use --frames N (32, 48 or 64: the paper's frame budgets)",
-    "--max_num_frames": "use --frames N (32, 48 or 64: the paper's frame budgets)",
+    "--num_frames": "use --frames N (the paper reports 32, 48 and 64)",
+    "--max_num_frames": "use --frames N (the paper reports 32, 48 and 64)",
 }
 
 
