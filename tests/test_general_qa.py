@@ -43,8 +43,8 @@ def test_report_shows_the_papers_table_2_rows(run: Path, tmp_path: Path) -> None
     section = text[text.index("### General video QA"):]
     section = section[: section.index("\n\n###")] if "\n\n###" in section else section
     assert "| model | MVBench | TempCompass | AoTBench | VinoGround |" in section
-    assert "| Qwen3-VL-8B (paper) | 67.6* | 74.8* | 60.2* | 45.0* |" in section
-    assert "| VideoSSR-8B (paper) | 68.8* | 75.8* | 61.7* | 55.6* |" in section
+    assert "| Qwen3-VL-8B @48f (paper) | 67.6* | 74.8* | 60.2* | 45.0* |" in section
+    assert "| VideoSSR-8B @48f (paper) | 68.8* | 75.8* | 61.7* | 55.6* |" in section
 
 
 def test_long_video_tasks_take_the_papers_long_video_columns(tmp_path: Path) -> None:
@@ -57,4 +57,5 @@ def test_long_video_tasks_take_the_papers_long_video_columns(tmp_path: Path) -> 
     assert viubench_cli("report", str(next((tmp_path / "runs").iterdir())), "--reference", "paper", "--md", str(md)).returncode == 0
     section = md.read_text().split("### Long video QA", 1)[1].split("\n\n###", 1)[0]
     assert "| model | Video-MME | LVBench | LongVideoBench | CG-Bench |" in section
-    assert "| VideoSSR-8B (paper) | 66.7* | 42.9* | 61.1* | 42.5* |" in section
+    assert "| VideoSSR-8B @48f (paper) | 66.7* | 42.9* | 61.1* | 42.5* |" in section
+    assert "| GPT-4o (paper) | 71.9* | 30.8* | 62.0* | 45.2* |" in section  # the paper states no frame count for it

@@ -15,14 +15,14 @@ ROOT = Path(__file__).resolve().parent.parent
 # package below ``viubench``; the longest that matches a module decides its layer.
 LAYERS: dict[str, int] = {
     "viubench": 1, "viubench.errors": 1, "viubench.paths": 1, "viubench.jsonfile": 1, "viubench.console": 1,
-    "viubench.config": 1, "viubench.models": 1, "viubench.checkpoint": 1, "viubench.execution": 1, "viubench.judge.config": 1,
+    "viubench.config": 1, "viubench.suggest": 1, "viubench.models": 1, "viubench.checkpoint": 1, "viubench.execution": 1, "viubench.judge.config": 1,
     "viubench.scoring": 2, "viubench.video": 2, "viubench.rewards": 2,
     "viubench.task": 3, "viubench.pretext": 3, "viubench.dataset": 3, "viubench.builtin_tasks": 3, "viubench.judge.protocol": 3,
     "viubench.backends": 4,
     "viubench.rundir": 5,
     "viubench.runner": 6, "viubench.judge": 6,
     "viubench.report": 7, "viubench.interop": 7, "viubench.train": 7, "viubench.diagnose": 7,
-    "viubench.commands": 8, "viubench.cli": 8,
+    "viubench.commands": 8, "viubench.cli": 8, "viubench.habits": 8,
 }
 # Units whose mutual imports would be a loop between packages (the judge's contract pieces apart).
 UNITS = sorted(LAYERS, key=len, reverse=True)

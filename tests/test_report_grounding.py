@@ -61,8 +61,10 @@ def test_the_temporal_grounding_table_shows_miou_beside_the_paper(runs: dict[str
     by_label = {row[0]: row[1:] for row in rows[1:]}
     oracle = next(label for label in by_label if label.startswith("scripted"))
     assert by_label[oracle] == ["-", "100.0", "100.0", "-"]  # the runs' mIoU; the other two were not run
-    assert by_label["Qwen3-VL-8B (paper)"] == ["46.4*", "38.4*", "50.0*", "25.9*"]
-    assert by_label["VideoSSR-8B (paper)"] == ["61.1*", "43.0*", "51.1*", "27.7*"]
+    assert by_label["Qwen3-VL-8B @48f (paper)"] == ["46.4*", "38.4*", "50.0*", "25.9*"]  # the runs' budget: the default 48
+    assert by_label["VideoSSR-8B @48f (paper)"] == ["61.1*", "43.0*", "51.1*", "27.7*"]
+    assert by_label["GPT-4o (paper)"] == ["-", "-", "35.7*", "-"]
+    assert not any("@32f" in label or "@64f" in label for label in by_label)
 
 
 def test_each_grounding_benchmark_has_an_r_at_k_breakdown(runs: dict[str, Path], tmp_path: Path) -> None:
@@ -81,8 +83,8 @@ def test_each_grounding_benchmark_has_an_r_at_k_breakdown(runs: dict[str, Path],
         assert by_label[oracle] == ["100.0", "100.0", "100.0", "100.0", n, adjusted]
         overall = random[name]["overall"]
         assert by_label["random"][:4] == [f"{overall[k]:.1f}" for k in ("miou", "r@0.3", "r@0.5", "r@0.7")]
-        paper = 38.4 if name == "activitynet" else 50.0
-        assert by_label["Qwen3-VL-8B (paper)"] == [f"{paper}*", "-", "-", "-", "-", "-"]  # R@k not in the table of known figures
+        paper = ["38.4*", "54.3*", "36.4*", "21.0*"] if name == "activitynet" else ["50.0*", "76.6*", "56.1*", "26.9*"]
+        assert by_label["Qwen3-VL-8B @48f (paper)"] == [*paper, "-", "-"]  # the appendix's R@0.3/0.5/0.7 at 48 frames
     page = html.read_text()
     assert 'id="grounding-activitynet"' in page and 'id="grounding-charades-sta"' in page
     assert "Temporal grounding (mIoU)" in page and "ActivityNet Captions: grounding breakdown" in page
@@ -96,3 +98,16 @@ def test_without_the_reference_no_paper_rows(runs: dict[str, Path], tmp_path: Pa
     assert "(paper)" not in text
     rows = table(text, "#### ActivityNet Captions")
     assert len(rows) == 2 and rows[1][0].startswith("scripted")  # the header and the run
+
+
+def test_a_run_at_32_frames_sits_beside_the_papers_32_frame_rows(runs: dict[str, Path], tmp_path: Path) -> None:
+    data = all_tasks()["charades-sta"].fixture(tmp_path / "charades")  # type: ignore[misc]
+    result = cli("eval", "--model", "random", "--tasks", "charades-sta", "--data", f"charades-sta={data}", "--frames", "32", "--out", str(tmp_path / "runs"))
+    assert result.returncode == 0, result.stderr
+    run = next((tmp_path / "runs").iterdir())
+    md = tmp_path / "report.md"
+    assert cli("report", str(run), "--reference", "paper", "--md", str(md)).returncode == 0
+    by_label = {row[0]: row[1:] for row in table(md.read_text(), "#### Charades-STA")}
+    assert by_label["Qwen3-VL-8B @32f (paper)"][:4] == ["50.3*", "76.5*", "58.1*", "27.9*"]
+    assert by_label["VideoSSR-8B @32f (paper)"][:4] == ["52.1*", "78.2*", "60.6*", "30.8*"]
+    assert not any("@48f" in label or "@64f" in label for label in by_label)

@@ -86,14 +86,15 @@ def test_task_round_trips_through_a_run(name: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", TASKS)
 def test_task_facts_name_what_the_task_declares(name: str) -> None:
     """A task's column labels and published per-subtask figures name subtasks it declares, its published
-    figures name each model once, and a judged task carries the protocol its config names."""
+    figures name each model once per frame budget, and a judged task carries the protocol its config names."""
     task = all_tasks()[name]
     declared = set(task.config.subtasks)
     if task.presentation is not None:
         assert set(task.presentation.columns) <= declared, f"{name}: labels for undeclared subtasks"
     if task.paper is not None:
-        models = [figure.model for figure in task.paper.figures]
-        assert len(models) == len(set(models)), f"{name}: a model published twice"
+        models = [(figure.model, figure.frames) for figure in task.paper.figures]
+        assert len(models) == len(set(models)), f"{name}: a model published twice at one frame budget"
         for figure in task.paper.figures:
             assert set(figure.subtasks) <= declared, f"{name}: {figure.model}'s figures name undeclared subtasks"
+            assert set(figure.groups) <= set(task.config.groups), f"{name}: {figure.model}'s averages name undeclared groups"
     assert (task.judge.name if task.judge else None) == task.config.judge

@@ -13,6 +13,7 @@ from typing import Any
 
 from viubench import __version__
 from viubench.errors import UserError, os_error_line
+from viubench.habits import Parser
 
 
 def _positive(text: str) -> int:
@@ -35,7 +36,7 @@ def _model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", choices=("hf", "vllm", "openai"), help="run an alias with another backend")
     parser.add_argument("--base-url", help="OpenAI-compatible endpoint (openai backend), e.g. http://127.0.0.1:8000/v1")
     parser.add_argument("--api-key-env", metavar="VAR", help="environment variable that holds the API key (default: OPENAI_API_KEY)")
-    parser.add_argument("--model-option", action="append", metavar="KEY=VALUE", help="a backend option (repeatable); unknown options are an error naming the valid ones")
+    parser.add_argument("--model-option", action="append", metavar="KEY=VALUE", help="a backend option, e.g. dtype=bfloat16 (repeatable, or comma-separated: batch_size=2,dtype=bfloat16); unknown options are an error naming the valid ones")
     parser.add_argument("--models-file", type=Path, help="YAML file of extra model aliases (default: $VIUBENCH_MODELS)")
 
 
@@ -46,7 +47,7 @@ def _executor_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="viubench",
         description="Self-supervised video understanding benchmarks: generate VIUBench and VideoSSR mixes from raw video, evaluate models, report and compare results.",
     )
@@ -150,14 +151,18 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     _model_arguments(evaluate)
-    evaluate.add_argument("--tasks", help="comma-separated task names (see 'viubench list tasks')")
+    evaluate.add_argument("--tasks", help="comma-separated task names (see 'viubench list tasks'); lmms-eval's names of the same benchmarks are accepted, e.g. charades_sta, video_mme, longvideobench_val_v")
     evaluate.add_argument("--limit", type=_positive, metavar="N", help="first N samples of each task (VIUBench: round-robin over subtypes)")
     evaluate.add_argument("--seed", type=int, default=0, help="seed of the model's sampling and baselines (default: 0)")
-    evaluate.add_argument("--frames", type=int, choices=(32, 48, 64), help="frame budget of every video task (the paper reports 32, 48 and 64)")
+    evaluate.add_argument("--frames", type=_positive, metavar="N", help="frame budget of every video task (default: 48; the paper reports 32, 48 and 64: another count is marked as not the paper's protocol)")
+    evaluate.add_argument("--max-pixels", type=_positive, metavar="P", help="scale every video task's frames down to at most P pixels (default: the task's, 262144 = 512x512); marked as not the paper's protocol")
+    evaluate.add_argument("--min-pixels", type=_positive, metavar="P", help="scale smaller frames up to P pixels (default: the task's, 16384 = 128x128); marked as not the paper's protocol")
+    evaluate.add_argument("--max-new-tokens", type=_positive, metavar="N", help="the generation budget of every task (default: each task's; the same as --model-option max_new_tokens=N); marked as not the paper's protocol")
     evaluate.add_argument("--data", action="append", metavar="TASK=DIR", help="local data folder of a task, in its published layout (repeatable)")
     evaluate.add_argument("--out", type=Path, default=Path("runs"), help="folder of run directories (default: runs)")
     evaluate.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue a run with its own settings")
     evaluate.add_argument("--wait", action="store_true", help="when another process is evaluating the same run directory, wait for it instead of exiting")
+    evaluate.add_argument("--fresh", action="store_true", help="discard what this command evaluated before (a finished or partial run of the same settings) and evaluate from scratch")
     evaluate.add_argument("--fail-on-error", metavar="K", help="stop the run when errors exceed K (a count, or a fraction below 1); without it the run goes on and exits 1 when a task's errors exceed 10%% of its samples, or a task has no scored sample; 3 requests in a row refused alike by the server (a bad parameter, key or model name) stop the run at once (run again after the fix: the same command continues the run)")
     evaluate.add_argument("--paper-compatible", action="store_true", help="also print what the paper's released scripts would report (multiple choice: the raw first character as the option letter, every non-empty answer counted; grounding: the first hyphen pair, unparsable answers left out; see docs/scoring.md)")
     evaluate.add_argument("--media-workers", type=_non_negative, default=2, metavar="W", help="processes decoding media ahead of the model (default: 2; 0 decodes inline; never more than the CPU cores)")

@@ -6,7 +6,8 @@ from contextlib import contextmanager
 from typing import Callable, Iterator
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.text import Text
 
 ProgressHook = Callable[[str, int, "int | None", int], None]  # (task, done, total, errors): a run's and a judge's progress
 
@@ -16,6 +17,24 @@ if not stdout.is_terminal:
     stdout = Console(highlight=False, soft_wrap=True, width=160)  # tables stay readable in logs and pipes
 
 
+class CountColumn(ProgressColumn):
+    """``90/300`` when the total is known, else ``90 done`` (never ``90/?``)."""
+
+    def render(self, task: Task) -> Text:
+        done = int(task.completed)
+        return Text(f"{done}/{int(task.total)}" if task.total is not None else f"{done} done", style="progress.download")
+
+
+class RemainingColumn(TimeRemainingColumn):
+    """``eta 0:01:23`` when the total is known, nothing when it is not."""
+
+    def render(self, task: Task) -> Text:
+        if task.total is None:
+            return Text("")
+        remaining = super().render(task)
+        return Text.assemble("eta ", remaining)
+
+
 @contextmanager
 def progress_bar(description: str) -> Iterator[Callable[..., None]]:
     """A progress bar that appears on the first ``update(done, total, note)`` (so early errors print
@@ -23,10 +42,9 @@ def progress_bar(description: str) -> Iterator[Callable[..., None]]:
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
+        CountColumn(),
         TimeElapsedColumn(),
-        TextColumn("eta"),
-        TimeRemainingColumn(),
+        RemainingColumn(),
     )
     progress = Progress(*columns, console=console)
     task = progress.add_task(description, total=None)

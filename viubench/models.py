@@ -14,6 +14,7 @@ from pydantic import Field
 
 from viubench.config import StrictModel, load_yaml, validate_strict
 from viubench.errors import UserError
+from viubench.suggest import did_you_mean
 
 BASELINES = ("random", "instant", "scripted:FILE_OR_MODULE:FUNCTION")
 BACKENDS = ("hf", "vllm", "openai")
@@ -53,14 +54,23 @@ def model_entry(spec: str, backend: str | None = None, models_file: Path | None 
     else:
         models = load_models(models_file)
         if spec not in models:
-            known = ", ".join([*BASELINES, "hf:PATH", "vllm:PATH", "openai:NAME", *sorted(models)])
-            raise UserError(f"unknown model {spec!r}; use one of: {known} (see 'viubench list models')")
+            raise UserError(unknown_model_line(spec, models))
         entry = models[spec]
     if backend is not None:
         if backend not in BACKENDS:
             raise UserError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         entry = entry.model_copy(update={"backend": backend})
     return entry
+
+
+def unknown_model_line(spec: str, models: dict[str, ModelEntry]) -> str:
+    """The one line for a ``--model`` that names nothing: the nearest alias (``qwen2_5_vl`` is
+    ``qwen2.5-vl``), or the ``hf:`` form of what looks like a hub id or a folder, then every valid form."""
+    known = ", ".join([*BASELINES, "hf:PATH", "vllm:PATH", "openai:NAME", *sorted(models)])
+    hint = did_you_mean(spec, [*models, "random", "instant"])
+    if not hint and ("/" in spec or Path(spec).exists()):
+        hint = f"; a local folder or a hub id is --model hf:{spec} (or vllm:{spec})"
+    return f"unknown model {spec!r}{hint} (valid: {known}; see 'viubench list models')"
 
 
 def model_location(spec: str, models: dict[str, ModelEntry] | None = None) -> str:

@@ -287,4 +287,4 @@ PREPARATION = Preparation(
 )
 
 
-TASKS = [Task(CONFIG, load, writer("vcrbench"), prepare=PREPARATION, presentation=Presentation(title="VCR-Bench"), paper=downstream(15, 7.4, 15.3), judge=VCRBenchJudge())]
+TASKS = [Task(CONFIG, load, writer("vcrbench"), prepare=PREPARATION, presentation=Presentation(title="VCR-Bench"), paper=downstream(15, (7.4, 7.4, 8.8), (10.7, 15.3, 17.8), gpt4o=29.0, gemini=48.2), judge=VCRBenchJudge())]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import re
+import shutil
 from pathlib import Path
 
 from viubench.config import validate_strict
@@ -40,6 +42,10 @@ def parse_data(items: list[str], tasks: list[str]) -> dict[str, str]:
         name, sep, folder = item.partition("=")
         if not sep or not name or not folder:
             raise UserError(f"--data {item!r}: use TASK=FOLDER")
+        if name not in tasks and "resume" not in tasks:
+            from viubench.interop.task_names import task_name
+
+            name = task_name(name)  # charades_sta=DIR is charades-sta's
         if name not in tasks:
             raise UserError(f"--data {item}: {name!r} is not a task of this run ({', '.join(tasks)}); check the spelling")
         data[name] = str(Path(folder).resolve())
@@ -51,17 +57,20 @@ def parse_options(items: list[str]) -> dict[str, object]:
     import yaml
 
     options: dict[str, object] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise UserError(f"--model-option {item!r}: use KEY=VALUE")
-        options[key] = yaml.safe_load(value) if value else ""
+    for given in items:
+        for item in re.split(r",(?=[A-Za-z_][\w.-]*=)", given):  # KEY=VALUE,KEY=VALUE, as lmms-eval's --model_args
+            key, sep, value = item.partition("=")
+            if not sep or not key:
+                raise UserError(f"--model-option {given!r}: use KEY=VALUE (several: KEY=VALUE,KEY=VALUE)")
+            options[key] = yaml.safe_load(value) if value else ""
     return options
 
 
 def model_options(args: argparse.Namespace) -> dict[str, object]:
     """Backend options from ``--model-option``, ``--base-url`` and ``--api-key-env``."""
     options = parse_options(args.model_option or [])
+    if getattr(args, "max_new_tokens", None) is not None:  # eval's --max-new-tokens is the model's budget option
+        options["max_new_tokens"] = args.max_new_tokens
     if args.base_url:
         options["base_url"] = args.base_url
     if args.api_key_env:
@@ -83,10 +92,39 @@ def judge_options(args: argparse.Namespace) -> JudgeConfig | None:
     return JudgeConfig(model=args.judge, model_options=options)
 
 
+def discard_run(config: RunConfig, wait: bool) -> None:
+    """``--fresh``: empty the run directory this command would continue, so the run starts from scratch."""
+    from viubench.execution.workers import exclusive
+    from viubench.rundir.layout import LOCK
+    from viubench.runner.engine import start_run
+
+    run_dir = start_run(config).run_dir
+    if not run_dir.is_dir():
+        return
+    with exclusive(run_dir / LOCK, f"run directory {run_dir}", wait):
+        for child in run_dir.iterdir():
+            if child.name != LOCK:
+                shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
+    console.print(f"--fresh: discarded the earlier run in {run_dir}; evaluating from scratch", markup=False)
+
+
+def print_nothing_to_do(run_dir: Path, evaluated: int, resumed: bool) -> None:
+    """A command run again after its run finished: where that run is, and how to evaluate again."""
+    if evaluated == 0:
+        again = "add --fresh to the same command" if not resumed else "run the command that started it with --fresh"
+        console.print(f"every sample was already evaluated: this is the finished run in {run_dir}; to evaluate again from scratch, {again}", markup=False)
+
+
 def run_eval_command(args: argparse.Namespace) -> int:
+    from viubench.interop.task_names import task_names
+
     if args.resume is None and (args.model is None or args.tasks is None):
         raise UserError("give --model and --tasks (or --resume RUN_DIR)")
+    if args.fresh and args.resume is not None:
+        raise UserError("--fresh starts the run of --model and --tasks again from scratch; it does not combine with --resume RUN_DIR")
     tasks = [t.strip() for t in (args.tasks or "resume").split(",") if t.strip()]
+    if args.resume is None:
+        tasks = task_names(tasks)  # lmms-eval's names and other spellings of a task are that task
     config = validate_strict(
         RunConfig,
         {
@@ -98,6 +136,8 @@ def run_eval_command(args: argparse.Namespace) -> int:
             "limit": args.limit,
             "seed": args.seed,
             "frames": args.frames,
+            "max_pixels": args.max_pixels,
+            "min_pixels": args.min_pixels,
             "data": parse_data(args.data or [], tasks),
             "out": str(args.out),
             "fail_on_error": parse_fail_on_error(args.fail_on_error),
@@ -111,6 +151,8 @@ def run_eval_command(args: argparse.Namespace) -> int:
             raise UserError("--dry-run estimates a new run: give --model and --tasks, not --resume")
         return dry_run(config)
     cap = usage_cap(config, args)
+    if args.fresh:
+        discard_run(config, args.wait)
     with progress_bar("evaluating") as update:
 
         def report(task: str, done: int, total: int | None, errors: int) -> None:
@@ -123,6 +165,7 @@ def run_eval_command(args: argparse.Namespace) -> int:
         stdout.print(table)
     stdout.print(f"run: {outcome.run_dir}  ({outcome.evaluated} samples evaluated now, {outcome.errors} errors)", markup=False)
     print_run_notes(outcome.run_dir, outcome.results)
+    print_nothing_to_do(outcome.run_dir, outcome.evaluated, args.resume is not None)
     if outcome.stopped is not None:
         console.print(f"stopped: {outcome.stopped}; run the same command again to continue the run ({outcome.run_dir})", markup=False)
         return CAPPED

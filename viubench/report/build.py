@@ -11,7 +11,7 @@ from viubench import __version__
 from viubench.models import load_models, model_location
 from viubench.report import charts
 from viubench.report.compare import paired_delta
-from viubench.report.paper import DOMAIN_ORDER, domain_of, grounding_paper_rows, label_of, paper_order, paper_rows, title_of
+from viubench.report.paper import DOMAIN_ORDER, OFF_PROTOCOL, domain_of, frames_shown, grounding_paper_rows, label_of, paper_order, paper_protocol_of, paper_protocol_warnings, paper_rows, title_of
 from viubench.report.runs import RunView, label_runs, load_runs
 from viubench.report.legend import column_legend
 from viubench.report.samples import sample_browser
@@ -154,8 +154,9 @@ def build_report(run_dirs: list[Path], options: ReportOptions) -> dict[str, Any]
         baseline = starting_model_run(runs)
     label_runs(runs)
     known = all_tasks()  # each task's domain, display name, labels and published figures
-    published = paper_rows(known) if options.reference else []
     tasks = list(dict.fromkeys(task for run in runs for task in run.tasks))
+    paper_frames = frames_shown(run.protocol(t)["frames"] for run in runs for t in run.tasks if t != VIUBENCH)  # the paper's rows at the runs' budgets
+    published = paper_rows(known, paper_frames) if options.reference else []
 
     report: dict[str, Any] = {
         "generator": f"viubench {__version__}",
@@ -179,13 +180,17 @@ def build_report(run_dirs: list[Path], options: ReportOptions) -> dict[str, Any]
             base_result = baseline.results.get("viubench") if baseline is not None and baseline is not run else None
             base_groups = {g: ((base_result or {}).get("groups") or {}).get(g, {}).get("score") for g in viubench_groups}
             group_deltas = {g: groups[g] - base_groups[g] for g in viubench_groups if groups[g] is not None and base_groups[g] is not None}
-            rows.append({"label": run.label, "published": False, "cells": cells, "groups": groups, "group_deltas": group_deltas, "overall": _cell(run, "viubench", result, None, baseline, True)})
+            mark = OFF_PROTOCOL if published and paper_protocol_of(run.manifest, VIUBENCH) else ""
+            rows.append({"label": run.label + mark, "published": False, "cells": cells, "groups": groups, "group_deltas": group_deltas, "overall": _cell(run, "viubench", result, None, baseline, True)})
         for row in published:
+            if VIUBENCH not in row["scores"]:  # a downstream row (the paper's Tables 2 and 3)
+                continue
             cells = [_published(row, "viubench", c) for c in columns]
-            rows.append({"label": row["label"], "published": True, "cells": cells, "groups": {}, "overall": _published(row, "viubench", None)})
+            groups = (row["scores"].get("viubench") or {}).get("groups") or {}
+            rows.append({"label": row["label"], "published": True, "cells": cells, "groups": groups, "overall": _published(row, "viubench", None)})
         report["viubench"] = {"columns": [table1.label(c) for c in columns], "keys": columns, "groups": viubench_groups, "rows": rows, "legend": column_legend(table1, columns)}
     report["domains"] = domain_tables(runs, tasks, published, baseline, known)
-    report["grounding"] = grounding_tables(runs, tasks, bool(published), known)
+    report["grounding"] = grounding_tables(runs, tasks, bool(published), known, paper_frames)
     report["charts"] = chart_svgs(runs, known)
     report["samples"] = sample_browser(runs, tasks, options.samples_per_task, options.frame_strips)
     report["samples_per_task"] = options.samples_per_task
@@ -214,7 +219,8 @@ def domain_tables(runs: list[RunView], tasks: list[str], published: list[dict[st
         for run in runs:
             if any(t in run.results for t in members):
                 by_subtask = {t: run.results.get(t, {}).get("overall_rule") == "subtasks" for t in members}
-                rows.append({"label": run.label, "published": False, "cells": [_cell(run, t, run.results.get(t), None, baseline, by_subtask[t]) for t in members]})
+                mark = OFF_PROTOCOL if published and any(paper_protocol_of(run.manifest, t) for t in members) else ""
+                rows.append({"label": run.label + mark, "published": False, "cells": [_cell(run, t, run.results.get(t), None, baseline, by_subtask[t]) for t in members]})
         for row in published:
             cells = [_published(row, t, None) for t in members]
             if any(cell["value"] is not None for cell in cells):
@@ -225,7 +231,7 @@ def domain_tables(runs: list[RunView], tasks: list[str], published: list[dict[st
     return tables
 
 
-def grounding_tables(runs: list[RunView], tasks: list[str], published: bool, known: dict[str, Task]) -> list[dict[str, Any]]:
+def grounding_tables(runs: list[RunView], tasks: list[str], published: bool, known: dict[str, Task], frames: list[int] | None = None) -> list[dict[str, Any]]:
     """mIoU and R@0.3/0.5/0.7 of each grounding task that a run scored (the paper's appendix breakdowns),
     one row per run with its n and its targets the loader adjusted, then the paper's rows when
     ``published`` (values it does not give are None)."""
@@ -236,10 +242,11 @@ def grounding_tables(runs: list[RunView], tasks: list[str], published: bool, kno
             overall = run.results.get(task, {}).get("overall", {})
             if "miou" in overall:
                 values = [overall.get(key) for key in GROUNDING_KEYS]
-                rows.append({"label": run.label, "published": False, "cells": [{"value": v} for v in values], "n": overall["n"], "adjusted": overall.get("targets_adjusted", 0)})
+                mark = OFF_PROTOCOL if published and paper_protocol_of(run.manifest, task) else ""
+                rows.append({"label": run.label + mark, "published": False, "cells": [{"value": v} for v in values], "n": overall["n"], "adjusted": overall.get("targets_adjusted", 0)})
         if not rows:
             continue
-        for row in grounding_paper_rows(task, known) if published else []:
+        for row in grounding_paper_rows(task, known, frames) if published else []:
             rows.append({"label": row["label"], "published": True, "cells": [{"value": v, "published": True} for v in row["values"]], "n": None, "adjusted": None})
         name = title_of(task, known)
         tables.append({"task": task, "name": name, "columns": GROUNDING_COLUMNS, "rows": rows})
@@ -271,6 +278,7 @@ def warning_lists(runs: list[RunView], tasks: list[str]) -> dict[str, Any]:
     """``warnings`` (one line each) and ``warning_kinds``: what kinds they are, for the box's title."""
     kinds = {
         "protocol differences": protocol_warnings(runs, tasks),
+        "protocols other than the paper's": paper_protocol_warnings({run.label: run.manifest for run in runs}, tasks),
         "different judges": judge_warnings(runs, tasks),
         "training-data overlap": contamination_warnings(runs, tasks),
         "imported runs": imported_notes(runs, tasks),

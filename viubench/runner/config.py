@@ -17,6 +17,7 @@ from viubench.config import StrictModel
 from viubench.errors import UserError
 from viubench.judge.config import JudgeConfig
 from viubench.rundir.identity import data_fingerprint, model_fingerprint
+from viubench.task.facts import protocol_notes
 from viubench.task.registry import Task
 from viubench.video.spec import VideoSpec
 from viubench.console import ProgressHook  # noqa: F401  (defined once in console; the engine imports it from here)
@@ -31,6 +32,8 @@ class RunConfig(StrictModel):
     limit: int | None = Field(None, ge=1)
     seed: int = 0
     frames: int | None = Field(None, ge=1, description="override max_frames of every task's VideoSpec")
+    max_pixels: int | None = Field(None, ge=1, description="override max_pixels of every task's VideoSpec (frames are scaled down to at most this many pixels)")
+    min_pixels: int | None = Field(None, ge=1, description="override min_pixels of every task's VideoSpec (smaller frames are scaled up to this many)")
     data: dict[str, str] = Field(default_factory=dict, description="task name -> local data folder")
     out: str = "runs"
     fail_on_error: float | None = Field(None, ge=0, description="fail when errors exceed this count (>= 1) or fraction (< 1)")
@@ -48,17 +51,33 @@ class RunConfig(StrictModel):
 
     def run_id(self, inputs: dict[str, str]) -> str:
         identity = self.model_dump(mode="json", include={"model", "backend", "model_options", "tasks", "limit", "seed", "frames", "data"})
+        identity |= {key: value for key in ("max_pixels", "min_pixels") if (value := getattr(self, key)) is not None}  # absent when unset: earlier runs keep their ids
         payload = json.dumps({"settings": identity, "inputs": inputs}, sort_keys=True)
         digest = hashlib.sha256(payload.encode()).hexdigest()[:10]
         slug = re.sub(r"[^A-Za-z0-9._-]+", "_", self.model.split("/")[-1].split(":")[-1])[:40] or "model"
         return f"{slug}-{digest}"
 
 
-def effective_spec(task: Task, frames: int | None) -> VideoSpec:
+def effective_spec(task: Task, frames: int | None, max_pixels: int | None = None, min_pixels: int | None = None) -> VideoSpec:
+    """The VideoSpec ``task`` runs at: its own, with a run's frame budget and pixel bounds (stored frames,
+    VIUBench's, are shown as stored)."""
     spec = task.config.video
-    if frames is not None and not spec.stored:
-        spec = spec.model_copy(update={"max_frames": frames})
-    return spec
+    if spec.stored:
+        return spec
+    update = {key: value for key, value in (("max_frames", frames), ("max_pixels", max_pixels), ("min_pixels", min_pixels)) if value is not None}
+    if update.get("min_pixels", spec.min_pixels) > update.get("max_pixels", spec.max_pixels):
+        raise UserError(f"min_pixels {update.get('min_pixels', spec.min_pixels)} is above max_pixels {update.get('max_pixels', spec.max_pixels)} for task {task.name!r}")
+    return spec.model_copy(update=update) if update else spec
+
+
+def run_spec(task: Task, config: RunConfig) -> VideoSpec:
+    """The VideoSpec ``task`` runs at in the run ``config`` (its --frames, --max-pixels, --min-pixels)."""
+    return effective_spec(task, config.frames, config.max_pixels, config.min_pixels)
+
+
+def paper_protocol(task: Task, config: RunConfig) -> list[str]:
+    """How the run ``config`` differs on ``task`` from the protocol of the paper's rows (empty: it does not)."""
+    return protocol_notes(run_spec(task, config), task.config.video, run_budget(config), task.config.max_new_tokens)
 
 
 def resolve_backend(config: RunConfig) -> Backend:

@@ -32,7 +32,7 @@ from viubench.rundir.layout import LOCK, MANIFEST, RESULTS, SAMPLES
 from viubench.rundir.manifest import environment, read_run_manifest, write_manifest
 from viubench.rundir.record import SampleRecord
 from viubench.console import console
-from viubench.runner.config import ProgressHook, RunConfig, effective_spec, resolve_backend, run_budget
+from viubench.runner.config import ProgressHook, RunConfig, paper_protocol, resolve_backend, run_budget, run_spec
 from viubench.runner.contamination import TrainedOn, check_contamination, training_data
 from viubench.runner.failures import RefusalWatch
 from viubench.runner.executor import SampleRunner
@@ -128,6 +128,10 @@ def _run_locked(start: RunStart, progress: ProgressHook | None, executor: Execut
     tasks = get_tasks(config.tasks)
     trained_on = training_data(config.model)
     budget = run_budget(config)
+    notes = {t.name: paper_protocol(t, config) for t in tasks}
+    for name, differences in notes.items():
+        if differences:
+            console.print(f"{name}: not the paper's protocol ({'; '.join(differences)}): its scores are marked where they stand beside the paper's rows", markup=False)
     runner = open_runner(config, executor)
     manifest = {
         "run_id": run_dir.name,
@@ -142,10 +146,11 @@ def _run_locked(start: RunStart, progress: ProgressHook | None, executor: Execut
             t.name: {
                 "version": t.config.version,
                 "config_fingerprint": t.config.fingerprint(),
-                "video": effective_spec(t, config.frames).model_dump(mode="json"),
+                "video": run_spec(t, config).model_dump(mode="json"),
                 "dataset": _recorded_dataset(start.previous, t.name),  # until this run identifies it again
             }
             | _budget_entry(budget, t.config.max_new_tokens)
+            | ({"paper_protocol": notes[t.name]} if notes[t.name] else {})  # how it differs from the paper's protocol
             for t in tasks
         },
     }
@@ -181,7 +186,8 @@ def _run_locked(start: RunStart, progress: ProgressHook | None, executor: Execut
     finally:
         runner.close()
         results = {name: task_results(run_dir, task.config) for name, task in ((t.name, t) for t in tasks)}
-        write_json_atomic(run_dir / RESULTS, {"run_id": run_dir.name, "model": config.model, "tasks": results})
+        protocol = {name: differences for name, differences in notes.items() if differences}
+        write_json_atomic(run_dir / RESULTS, {"run_id": run_dir.name, "model": config.model, "tasks": results} | ({"paper_protocol": protocol} if protocol else {}))
         manifest["status"] = status
         manifest["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
         write_manifest(run_dir, manifest)
@@ -252,7 +258,7 @@ def _run_task(
     trained_on: TrainedOn | None,
     settings: _Generation,
 ) -> TaskOutcome:
-    spec = effective_spec(task, config.frames)
+    spec = run_spec(task, config)
     data_dir = Path(config.data[task.name]) if task.name in config.data else None
     context = TaskContext(data_dir=data_dir, video=spec, limit=config.limit, seed=config.seed)
     journal = Journal(run_dir / SAMPLES / f"{task.name}.jsonl")
@@ -269,8 +275,10 @@ def _run_task(
         if trained_on is not None and "dataset_dir" in dataset:
             outcome.contamination = check_contamination(trained_on, Path(dataset["dataset_dir"]), task.name)
 
+    samples = list(islice(task.load(context), config.limit))  # references to media, not frames: the progress bar's total
+
     def pending() -> Iterator[Sample | UnreadableSample]:
-        for sample in islice(task.load(context), config.limit):
+        for sample in samples:
             if not dataset and isinstance(sample, Sample):
                 identify(sample)
             if sample.id not in done:
@@ -282,7 +290,7 @@ def _run_task(
                 )
 
     errors = evaluated = 0
-    total = None if config.limit is None else config.limit
+    total = len(samples)
     if progress:
         progress(task.name, len(done), total, 0)
     try:

@@ -112,9 +112,23 @@ def judge_protocol(config: TaskConfig) -> "JudgeProtocol | None":
     return task.judge
 
 
+def task_name(name: str, known: "dict[str, Task] | None" = None) -> str:
+    """viubench's name of the task ``name`` means: itself, or the same name spelled with other separators
+    (``charades_sta``, ``video_mme``). Anything else is one line naming the nearest task. (The eval
+    command also takes lmms-eval's names: ``viubench.interop.task_names``.)"""
+    from viubench.suggest import did_you_mean, squashed
+
+    known = all_tasks() if known is None else known
+    if name in known:
+        return name
+    same = [task for task in known if squashed(task) == squashed(name)]
+    if same:
+        return same[0]
+    hint = did_you_mean(name, known)
+    raise UserError(f"unknown task {name!r}{hint} (known tasks: {', '.join(sorted(known))}; see 'viubench list tasks')")
+
+
 def get_tasks(names: list[str]) -> list[Task]:
+    """The tasks ``names`` name, other spellings accepted (:func:`task_name`)."""
     known = all_tasks()
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise UserError(f"unknown task {unknown[0]!r}; known tasks: {', '.join(sorted(known))} (see 'viubench list tasks')")
-    return [known[n] for n in names]
+    return [known[name] for name in dict.fromkeys(task_name(n, known) for n in names)]
