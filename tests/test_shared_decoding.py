@@ -47,12 +47,12 @@ def questions(video: Path) -> list[Sample]:
 def test_inline_fifteen_questions_on_one_video_decode_it_once(video: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(media, "FRAME_CACHE", FrameCache(64 * 1024 * 1024))
     batches = list(prefetch(iter(questions(video)), SPEC, MediaOnly(), 0))
-    assert [sample.id for batch in batches for sample, _, _ in batch] == [f"q{i:02d}" for i in range(QUESTIONS)]
+    assert [fetched.sample.id for batch in batches for fetched in batch] == [f"q{i:02d}" for i in range(QUESTIONS)]
     assert frame_decodes() == 1
-    first = batches[0][0][1][0]
-    assert all(np.array_equal(batch[0][1][0].frames, first.frames) for batch in batches)
+    first = batches[0][0].media[0]
+    assert all(np.array_equal(batch[0].media[0].frames, first.frames) for batch in batches)
     first.frames[:] = 0  # a backend writing into its frames does not change the next question's
-    assert list(prefetch(iter([question("again", video)]), SPEC, MediaOnly(), 0))[0][0][1][0].frames.any()
+    assert list(prefetch(iter([question("again", video)]), SPEC, MediaOnly(), 0))[0][0].media[0].frames.any()
     assert frame_decodes() == 1
     list(prefetch(iter([question("later", video, start=1.0)]), SPEC, MediaOnly(), 0))  # other frames: decoded
     assert frame_decodes() == 2
@@ -70,8 +70,8 @@ def test_media_workers_decode_a_video_once_for_all_its_questions(video: Path, mo
     assert len({media_route(sample, 2) for sample in samples}) == 1
     stream = prefetch(iter(samples), SPEC, MediaOnly(), 2)
     seen = [next(stream) for _ in range(QUESTIONS)]  # the pools live until the stream ends
-    assert [batch[0][0].id for batch in seen] == [sample.id for sample in samples]
-    assert all(isinstance(batch[0][1], list) and batch[0][1][0].frames.shape[0] == 8 for batch in seen)
+    assert [batch[0].sample.id for batch in seen] == [sample.id for sample in samples]
+    assert all(isinstance(batch[0].media, list) and batch[0].media[0].frames.shape[0] == 8 for batch in seen)
     assert len(pools) == 2 and sum(pool.submit(frame_decodes).result() for pool in pools) == 1
     assert list(stream) == []
 

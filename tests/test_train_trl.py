@@ -211,7 +211,10 @@ def test_the_loss_sees_the_frames_the_rollouts_saw(toy: dict[str, Path], tmp_pat
 
     inverted = tmp_path / "inverted"
     shutil.copytree(toy["data"], inverted)
-    for frame in (inverted / "media" / row["sample_id"]).rglob("*.jpg"):
+    shown = [Path(name) for ref in data.samples[row["sample_id"]].videos() for name in ref.frames or []]
+    assert shown
+    for name in shown:  # the item's own frames (stored once under media/, shared with other items)
+        frame = inverted / (name.relative_to(toy["data"]) if name.is_absolute() else name)
         ImageOps.invert(Image.open(frame).convert("RGB")).save(frame, quality=90)
     other = prompt_inputs(trainer.processing_class, load_training_data(inverted, config).samples[row["sample_id"]], data.spec)
     assert other.input_ids == prompt_inputs(trainer.processing_class, data.samples[row["sample_id"]], data.spec).input_ids
@@ -234,7 +237,7 @@ def test_a_broken_frame_stops_with_one_line_naming_the_item(toy: dict[str, Path]
                           "--out", str(tmp_path / "ckpt"), "--max-steps", "2")
     assert result.returncode == 2, result.stderr[-2000:]
     last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("viubench: error: item ") and frame.parent.parent.name in last and "--resume" in last
+    assert last.startswith("viubench: error: item ") and frame.name in last and "--resume" in last
     assert "Traceback" not in result.stderr
 
 

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 
-def writer(benchmark: str, name: str = "fixture") -> Callable[[Path], Path]:
+def writer(benchmark: str, name: str = "fixture") -> Callable[..., Path]:
     """The writer ``name`` of ``_fixtures/<benchmark>.py``, imported when first called (a fixture
     module imports its task module for the layout it writes)."""
 
-    def write(folder: Path) -> Path:
-        return getattr(importlib.import_module(f"{__name__}.{benchmark}"), name)(folder)
+    def write(folder: Path, **options: Any) -> Path:
+        return getattr(importlib.import_module(f"{__name__}.{benchmark}"), name)(folder, **options)
 
     write.__doc__ = f"The {benchmark} fixture ({name}): see viubench.builtin_tasks._fixtures.{benchmark}."
     return write

@@ -45,7 +45,7 @@ class Task:
 
     config: TaskConfig
     load: Callable[[TaskContext], Iterator["Sample | UnreadableSample"]]
-    fixture: Callable[[Path], Path] | None = None
+    fixture: Callable[..., Path] | None = None
     prepare: "Preparation | None" = None  # the archives ``viubench prepare`` unpacks, and the videos it checks
     judge: "JudgeProtocol | None" = None
     presentation: Presentation | None = None
