@@ -57,7 +57,7 @@ def test_edited_scripted_answers_give_a_new_run(small_viubench: Path, tmp_path: 
 
 def test_data_for_a_task_not_evaluated_is_an_error(small_viubench: Path, tmp_path: Path) -> None:
     code, _, err = _eval("--model", "random", "--tasks", "viubench", "--data", f"viubnech={small_viubench}", "--out", str(tmp_path / "runs"))
-    assert code == 2 and "'viubnech' is not a task of this run" in err
+    assert code == 2 and "unknown task 'viubnech'; did you mean 'viubench'?" in err
     assert not (tmp_path / "runs").exists()  # nothing was evaluated, not even the default dataset
 
 
