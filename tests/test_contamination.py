@@ -32,6 +32,8 @@ from viubench.runner.contamination import check_contamination, training_data  # 
 from viubench.train.checkpoint import base_model_fingerprint, train_meta, write_meta  # noqa: E402
 from viubench.train.config import TrainConfig  # noqa: E402
 
+pytestmark = pytest.mark.slow  # the quick tier (pytest -m 'not slow') leaves this file out
+
 TESTS = Path(__file__).parent
 # by content hash, 0.2 puts carphone_pristine on the eval side, bikes and bigbuckbunny on the train side
 SHARE = 0.2

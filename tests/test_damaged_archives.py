@@ -90,6 +90,7 @@ def test_zip_members_python_cannot_read_are_named_in_one_line(packed, tmp_path: 
     assert not (folder / "cg_videos_720p").exists()  # refused before anything is written
 
 
+@pytest.mark.slow
 def test_a_zip_bomb_is_refused_before_anything_is_written(packed, tmp_path: Path, capsys) -> None:  # noqa: F811
     folder = tmp_path / "data"
     files = {"videos/zeros.mp4": bytes(300 << 20)}  # 300 MiB of zeros deflate to about 300 KiB
@@ -102,6 +103,7 @@ def test_a_zip_bomb_is_refused_before_anything_is_written(packed, tmp_path: Path
     assert not (folder / "videos").exists()
 
 
+@pytest.mark.slow
 def test_a_tar_bomb_is_stopped_while_it_unpacks(packed, tmp_path: Path, capsys) -> None:  # noqa: F811
     folder = tmp_path / "data"
     folder.mkdir()

@@ -56,6 +56,7 @@ def _run_dir(stdout: str) -> Path:
     return Path(line.split()[1])
 
 
+@pytest.mark.slow
 def test_true_answers_score_100_and_garbage_scores_0(small_viubench: Path, tmp_path: Path) -> None:
     right = _answers_file(small_viubench, tmp_path / "right.jsonl")
     result = viubench_cli("eval", "--model", f"scripted:{right}", "--tasks", "viubench", "--data", f"viubench={small_viubench}", "--out", str(tmp_path / "runs"))
@@ -77,6 +78,7 @@ def test_true_answers_score_100_and_garbage_scores_0(small_viubench: Path, tmp_p
     assert results["overall"]["paper_compatible"]["n"] == 0  # the paper's scripts leave unparsable items out
 
 
+@pytest.mark.slow
 def test_random_baseline_lands_on_the_papers_row(full_size_viubench: Path, tmp_path: Path) -> None:
     result = viubench_cli("eval", "--model", "random", "--tasks", "viubench", "--data", f"viubench={full_size_viubench}", "--out", str(tmp_path / "runs"))
     assert result.returncode == 0, result.stderr

@@ -46,6 +46,7 @@ def test_a_refused_parameter_stops_the_run_after_a_few_requests_with_the_servers
     assert manifest["status"] == "failed"
 
 
+@pytest.mark.slow
 def test_a_rejected_key_stops_the_run_and_the_same_command_continues_after_the_fix(small_viubench: Path, tmp_path: Path) -> None:
     with FakeOpenAI(default="401:Incorrect API key provided.") as server:
         first = evaluate(server, small_viubench, tmp_path / "runs", "--limit", "6")
@@ -60,6 +61,7 @@ def test_a_rejected_key_stops_the_run_and_the_same_command_continues_after_the_f
     assert len(records) == 6 and all(r["error"] is None for r in records.values())
 
 
+@pytest.mark.slow
 def test_transient_faults_that_succeed_on_retry_finish_with_exit_0(tmp_path: Path) -> None:
     from viubench.task.registry import all_tasks
 

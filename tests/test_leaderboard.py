@@ -12,6 +12,8 @@ import pytest
 
 from cli import viubench_cli as cli
 
+pytestmark = pytest.mark.slow  # the quick tier (pytest -m 'not slow') leaves this file out
+
 REGRESSION = "REGRESSION"
 
 

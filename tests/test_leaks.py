@@ -37,6 +37,8 @@ from viubench.pretext.perturbations import PIXEL_OPS, apply_pixel_op
 from viubench.video.decode import decode_frames
 from viubench.video.files import sample_clips_dir
 
+pytestmark = pytest.mark.slow  # the quick tier (pytest -m 'not slow') leaves this file out
+
 PER_SUBTYPE = 12
 SOF_MARKERS = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
 SOS, DQT, DRI, COM, APP0, APP1 = 0xDA, 0xDB, 0xDD, 0xFE, 0xE0, 0xE1

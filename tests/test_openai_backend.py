@@ -198,6 +198,7 @@ def sent_through_backend(dataset: Path, backend_class: type = OpenAIBackend, **o
             api.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("frame_max_bytes", [OpenAIConfig.model_fields["frame_max_bytes"].default, 60_000])
 def test_the_bytes_sent_carry_no_answer(leak_viubench: Path, frame_max_bytes: int) -> None:
     """A solver reading only the request bodies (JPEG tables, headers, dimensions, order) does no better

@@ -105,6 +105,7 @@ def test_verify_reports_damage(tmp_path: Path) -> None:
     assert result.returncode == 2 and "is damaged" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_a_training_build_can_exclude_every_item_of_an_eval_set(tmp_path: Path) -> None:
     """From the same sample clips, a 12-per-subtype VIUBench and VideoSSR-30K share an item by chance
     (grounding_rotate180); with --exclude-items the training build leaves it out, says so, and

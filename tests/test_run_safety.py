@@ -37,6 +37,7 @@ def _wait_for_lines(path: Path, count: int, seconds: float = 120) -> None:
     raise AssertionError(f"{path} never reached {count} lines")
 
 
+@pytest.mark.slow
 def test_a_corrupted_middle_line_costs_only_its_sample(small_viubench: Path, tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     args = ["eval", "--model", "scripted:scripted_models:slow_echo", "--tasks", "viubench", "--data", f"viubench={small_viubench}", "--out", str(runs)]
@@ -65,6 +66,7 @@ def test_a_corrupted_middle_line_costs_only_its_sample(small_viubench: Path, tmp
     assert json.loads((run_dir / "results.json").read_text())["tasks"]["viubench"]["overall"]["n"] == 18
 
 
+@pytest.mark.slow
 def test_one_process_at_a_time_evaluates_a_run(small_viubench: Path, tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     args = ["eval", "--model", "scripted:scripted_models:very_slow_echo", "--tasks", "viubench", "--data", f"viubench={small_viubench}",
@@ -97,6 +99,7 @@ def test_two_first_runs_share_one_default_dataset_build(tmp_path: Path) -> None:
     assert len(list((cache / "datasets").iterdir())) == 1
 
 
+@pytest.mark.slow
 def test_two_builds_of_one_folder(tmp_path: Path) -> None:
     out = tmp_path / "ds"
     args = ["build", "viubench", "--per-subtype", "2", "--out", str(out), "--workers", "1"]
