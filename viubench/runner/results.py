@@ -44,7 +44,7 @@ from viubench.judge.results import RULE_SCORED, judged_block, judged_units, judg
 from viubench.paths import natural_key
 from viubench.rundir.layout import SAMPLES
 from viubench.rundir.journal import read_journal
-from viubench.rundir.record import CUT
+from viubench.rundir.record import CUT, SampleRecord
 from viubench.runner.usage import usage_entry
 from viubench.scoring.metrics import RESAMPLES, bootstrap_interval, recall_at, resampled_means
 from viubench.task.spec import Aggregate, PairRule, TaskConfig
@@ -121,13 +121,13 @@ def pair_records(records: TaskRecords, rule: PairRule, subtasks: list[str] | Non
     return paired
 
 
-def load_records(run_dir: Path, task: str) -> TaskRecords:
-    """The last record of every sample (a retried error is replaced by its later result), by subtask
-    and id in natural order."""
+def load_records(journal: Path, lines: list[SampleRecord]) -> TaskRecords:
+    """The last record of every sample among ``lines`` (the journal ``journal``, read once by the caller;
+    a retried error is replaced by its later result), by subtask and id in natural order."""
     records = TaskRecords()
     subtask_of: dict[str, str] = {}
     conflicting = 0
-    for record in read_journal(run_dir / SAMPLES / f"{task}.jsonl"):
+    for record in lines:
         if subtask_of.setdefault(record.id, record.subtask) != record.subtask:  # one sample, one subtask: an edited line
             conflicting += 1
             continue
@@ -147,7 +147,7 @@ def load_records(run_dir: Path, task: str) -> TaskRecords:
     if conflicting:
         from viubench.console import console
 
-        console.print(f"warning: {run_dir / SAMPLES / f'{task}.jsonl'}: {conflicting} line(s) give a sample another subtask than its first line; left out", markup=False)
+        console.print(f"warning: {journal}: {conflicting} line(s) give a sample another subtask than its first line; left out", markup=False)
     # in a fixed order, not the journal's (answers arrive in any order: API concurrency, Ray replicas,
     # resumed runs), so the results of the same answers are the same bytes
     records.by_subtask = {name: dict(sorted(entries.items(), key=lambda item: natural_key(item[0]))) for name, entries in sorted(records.by_subtask.items())}
@@ -283,7 +283,9 @@ def coverage_note(coverage: dict[str, Any] | None) -> str | None:
 
 
 def task_results(run_dir: Path, config: TaskConfig) -> dict[str, Any]:
-    items = load_records(run_dir, config.name)
+    journal = run_dir / SAMPLES / f"{config.name}.jsonl"
+    lines = list(read_journal(journal))  # read and validated once: the scores and the usage both come from it
+    items = load_records(journal, lines)
     units, incomplete = items, None
     found = judging(run_dir, config)  # judged metrics (viubench.judge.results says how they count)
     if found is not None:
@@ -342,4 +344,4 @@ def task_results(run_dir: Path, config: TaskConfig) -> dict[str, Any]:
         "aggregates": aggregates,
         "subtasks": subtasks,
         "per_sample": per_sample,  # columnar: what reports pair runs on (errors score 0); one row per unit
-    } | usage_entry(run_dir, config.name)  # tokens, requests, latency and cost of an API model's run
+    } | usage_entry(run_dir, lines)  # tokens, requests, latency and cost of an API model's run

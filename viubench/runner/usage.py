@@ -16,8 +16,6 @@ from typing import Any
 from pydantic import BaseModel
 
 from viubench.errors import UserError
-from viubench.rundir.journal import read_journal
-from viubench.rundir.layout import SAMPLES
 from viubench.rundir.record import SampleRecord
 
 PER_MILLION = 1_000_000
@@ -77,11 +75,11 @@ def percentile(values: list[float], fraction: float) -> float | None:
     return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
-def usage_summary(run_dir: Path, task: str) -> dict[str, Any] | None:
+def usage_summary(run_dir: Path, records: list[SampleRecord]) -> dict[str, Any] | None:
     """The ``usage`` block of a task's results: tokens, requests, retries, latency p50/p95 (seconds of
     model time per request), errors and, where the model's price is known, cost in USD. None when no
-    line of the journal carries token usage (a local model: nothing was metered)."""
-    records = list(read_journal(run_dir / SAMPLES / f"{task}.jsonl"))
+    line of the journal (``records``: every line, retried ones too, since each was a request) carries
+    token usage (a local model: nothing was metered)."""
     if not any(record.usage for record in records):
         return None
     prompt = completion = reasoning = requests = errors = 0
@@ -112,9 +110,9 @@ def usage_summary(run_dir: Path, task: str) -> dict[str, Any] | None:
     return block
 
 
-def usage_entry(run_dir: Path, task: str) -> dict[str, Any]:
+def usage_entry(run_dir: Path, records: list[SampleRecord]) -> dict[str, Any]:
     """``{"usage": block}`` for a task's results, or nothing where nothing was metered."""
-    block = usage_summary(run_dir, task)
+    block = usage_summary(run_dir, records)
     return {} if block is None else {"usage": block}
 
 
