@@ -171,11 +171,11 @@ def merge(inputs: list[Path]) -> Merged:
     rows: dict[str, Entry] = {}
     warnings = []
     run_dirs = [path for path in inputs if not path.is_file()]
-    usable = {run.path for run in load_runs(run_dirs)} if run_dirs else set()
+    usable = {run.path: run for run in load_runs(run_dirs)} if run_dirs else {}  # each run read once
     for path in inputs:
         if not path.is_file() and path not in usable:
             continue
-        found = load_leaderboard(path).entries if path.is_file() else [run_entry(RunView.load(path))]
+        found = load_leaderboard(path).entries if path.is_file() else [run_entry(usable[path])]
         for entry in found:
             row = rows.get(entry.key)
             if row is None:
