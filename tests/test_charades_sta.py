@@ -48,3 +48,22 @@ def test_a_window_past_the_video_is_clamped_and_a_reversed_one_turned_round(tmp_
     assert overall["targets_adjusted"] == 2 and overall["miou"] == pytest.approx(100.0)
     journal = [json.loads(line) for line in (outcome.run_dir / "samples" / "charades-sta.jsonl").read_text().splitlines()]
     assert sorted(r["id"] for r in journal if r.get("target_adjusted")) == ["3MSZA_0", "AO8RW_1"]
+
+
+def test_prepare_checks_the_videos_the_annotations_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Charades-STA ships no archive; ``prepare`` counts the queries and names each missing video."""
+    from viubench.cli import main
+
+    def prepare(folder: Path) -> int:
+        try:
+            return main(["prepare", "charades-sta", "--data", str(folder)])
+        except SystemExit as stop:
+            return int(stop.code or 0)
+
+    folder = TASK.fixture(tmp_path / "data")  # type: ignore[misc]
+    assert prepare(folder) == 0
+    out = capsys.readouterr().out
+    assert "nothing to prepare" not in out and "4" in out
+    (folder / "Charades_v1_480" / "AO8RW.mp4").unlink()
+    assert prepare(folder) == 1
+    assert "Charades_v1_480/AO8RW.mp4" in capsys.readouterr().out

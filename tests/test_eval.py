@@ -194,3 +194,20 @@ def test_list_tasks_shows_metric_and_videospec() -> None:
     result = viubench_cli("list", "tasks")
     assert result.returncode == 0
     assert "viubench" in result.stdout and "stored frames" in result.stdout
+    assert "longvideobench_val_v" in result.stdout  # lmms-eval's name, which --tasks takes too
+
+
+def test_lmms_eval_names_listed_are_the_ones_eval_takes() -> None:
+    from viubench.interop.task_names import lmms_eval_names, task_name
+
+    assert lmms_eval_names("charades-sta") == ["charades_sta", "temporal_grounding_charades"]
+    assert lmms_eval_names("mvbench") == []  # lmms-eval's mvbench tasks are single subtasks: named, never run as it
+    for name in ("charades-sta", "longvideobench", "videomme", "viubench"):
+        assert all(task_name(other) == name for other in lmms_eval_names(name))
+
+
+def test_list_models_shows_the_prices_that_cost_is_computed_with() -> None:
+    result = viubench_cli("list", "models")
+    assert result.returncode == 0
+    row = next(line for line in result.stdout.splitlines() if "│ gpt-4o " in line)
+    assert "2.5 / 10" in row

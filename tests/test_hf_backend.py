@@ -123,6 +123,19 @@ def test_an_unreachable_hub_is_one_line_with_the_ways_out(tmp_path: Path) -> Non
     assert "hf:/path/to/model" in message and "HF_HUB_OFFLINE=1" in message and "--model random" in message
 
 
+def test_the_hub_is_checked_before_torch_is_imported(tmp_path: Path) -> None:
+    """A model that cannot be had fails in the time the hub check takes, not after the seconds torch's
+    import takes: torch is not imported when the error is printed."""
+    code = (
+        "import sys\nfrom viubench.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "print('torch imported' if 'torch' in sys.modules else 'torch not imported')"
+    )
+    command = [sys.executable, "-c", code, "eval", "--model", "hf:Qwen/Qwen2.5-VL-7B-Instruct", "--tasks", "viubench", "--out", str(tmp_path / "runs")]
+    result = subprocess.run(command, capture_output=True, text=True, env=no_hub(tmp_path), timeout=120)
+    assert "cannot be reached" in result.stderr and result.stdout.strip() == "torch not imported", result.stdout + result.stderr
+    assert not (tmp_path / "runs").exists()  # and the failed command left no folder behind
+
+
 def test_offline_mode_reads_the_cache_and_says_when_the_model_is_not_there(tmp_path: Path) -> None:
     message = one_line_error(eval_once("hf:Qwen/Qwen2.5-VL-7B-Instruct", tmp_path, no_hub(tmp_path, HF_HUB_OFFLINE="1")))
     assert "HF_HUB_OFFLINE=1" in message and str(tmp_path / "hub") in message and "--model random" in message

@@ -166,7 +166,11 @@ def test_without_a_judge_only_rules_score_and_the_rest_is_counted_then_a_judge_s
     found = results(tmp_path)
     overall = found["overall"]
     # 31 ended in a judge error (its precision never in format): left out of every judged score, counted
-    assert overall["judge"] == {"model": "openai:judge-model", "protocol": "vcr-bench-judge/2"}
+    assert {k: overall["judge"][k] for k in ("model", "protocol")} == {"model": "openai:judge-model", "protocol": "vcr-bench-judge/2"}
+    # what the judge spent: 24 answers metered (100 prompt + 1 completion tokens each), 26 requests with the
+    # rate-limited and the failed one; no price for this judge model, so no cost
+    assert overall["judge"]["usage"] == {"prompt_tokens": 2400, "completion_tokens": 24, "requests": 26}
+    assert "judge: 2,400 prompt + 24 completion tokens, 26 requests, cost unknown" in again.stderr.replace("\n", " ")
     assert overall["n"] == 5 and overall["score"] == pytest.approx(60.0)  # 3, 12, 0 right of 3, 7, 12, 20, 0
     judged_block = overall["judged"]
     assert judged_block["judge_errors"] == 1 and judged_block["judge_pending"] == 0 and judged_block["n"] == 5

@@ -70,7 +70,7 @@ def board(run: Path, out: Path) -> Path:
 
 def regressions(stdout: str) -> dict[str, str]:
     """'task/score' -> its REGRESSION line."""
-    return {line.split()[2].rstrip(":"): line for line in stdout.splitlines() if line.startswith(REGRESSION)}
+    return {line.split()[1]: line for line in stdout.splitlines() if line.startswith(REGRESSION)}
 
 
 def test_merge_writes_the_documented_schema(runs: dict[str, Path], tmp_path: Path) -> None:
@@ -124,6 +124,8 @@ def test_a_real_drop_fails_naming_the_score_with_delta_and_interval(runs: dict[s
     assert set(found) == {"viubench/overall"}, result.stdout
     assert "delta -50.0 points" in found["viubench/overall"] and "95% interval [" in found["viubench/overall"] and "paired, 108 items" in found["viubench/overall"]
     assert "fell significantly by more than 5 points" in result.stderr
+    # the row is named as a person reads it, never with Python's None
+    assert " (frames: task default, limit: none):" in found["viubench/overall"] and "None" not in result.stdout + result.stderr
 
 
 def test_a_collapsed_subtype_is_named_and_the_tolerance_still_applies(runs: dict[str, Path], tmp_path: Path) -> None:

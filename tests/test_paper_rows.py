@@ -79,6 +79,8 @@ def test_a_run_off_the_papers_protocol_says_so_in_console_results_and_report(tmp
     assert manifest["video"]["max_frames"] == 20 and manifest["video"]["max_pixels"] == 40000
     notes = json.loads((run / "results.json").read_text())["paper_protocol"]["charades-sta"]
     assert any("20 frames" in n for n in notes) and any("max_new_tokens 64" in n for n in notes)
+    assert viubench_cli("rescore", str(run)).returncode == 0  # rescoring keeps the mark
+    assert json.loads((run / "results.json").read_text())["paper_protocol"]["charades-sta"] == notes
 
     paper = viubench_cli(*args)  # the paper's protocol: another run, no note
     assert paper.returncode == 0 and "not the paper's protocol" not in paper.stderr
@@ -89,3 +91,19 @@ def test_a_run_off_the_papers_protocol_says_so_in_console_results_and_report(tmp
     marked = [line for line in text.splitlines() if "(not the paper's protocol)" in line and line.startswith("| random")]
     assert len(marked) == 2  # its rows in the grounding table and its breakdown; the other run is not marked
     assert "not the paper's protocol (20 frames" in text  # and the warning says why
+
+
+def test_a_run_at_other_pixel_bounds_gets_its_own_leaderboard_row(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from cli import viubench_cli
+
+    data = all_tasks()["charades-sta"].fixture(tmp_path / "charades")  # type: ignore[misc]
+    args = ["eval", "--model", "random", "--tasks", "charades-sta", "--data", f"charades-sta={data}", "--out", str(tmp_path / "runs")]
+    assert viubench_cli(*args).returncode == 0
+    assert viubench_cli(*args, "--max-pixels", "40000").returncode == 0
+    runs = sorted((tmp_path / "runs").iterdir())
+    board = viubench_cli("leaderboard", *map(str, runs), "--out", str(tmp_path / "board"))
+    assert board.returncode == 0 and "share the leaderboard row" not in board.stderr
+    keys = sorted(entry["key"] for entry in json.loads((tmp_path / "board" / "leaderboard.json").read_text())["entries"])
+    assert keys == ["random|frames=None|limit=None", "random|frames=None|limit=None|max_pixels=40000"]

@@ -31,3 +31,6 @@ def test_no_warnings_no_kinds() -> None:
 def test_leaderboard_rows_are_named_in_words() -> None:
     assert key_in_words(entry_key("random", {"frames": None, "limit": None})) == "random (frames: task default, limit: none)"
     assert key_in_words(entry_key("a|b", {"frames": 32, "limit": 100})) == "a|b (frames: 32, limit: 100)"
+    wider = entry_key("a", {"frames": 32, "limit": None, "max_pixels": 200704, "max_new_tokens": 512})
+    assert wider == "a|frames=32|limit=None|max_pixels=200704|max_new_tokens=512"
+    assert key_in_words(wider) == "a (frames: 32, limit: none, max pixels: 200704, max new tokens: 512)"

@@ -7,6 +7,7 @@ batched generation (left padding). ``data_parallel`` > 1 runs one model per GPU 
 
 from __future__ import annotations
 
+import importlib.util
 import socket
 import threading
 import urllib.parse
@@ -57,8 +58,9 @@ class HFBackend(Backend):
         self.seed = seed
         self.batch_size = config.batch_size * config.data_parallel
         self._pool: Any = None
-        _imports()
-        self.source = locate_model(config.model)  # checked once, before any worker starts
+        if importlib.util.find_spec("torch") is None or importlib.util.find_spec("transformers") is None:
+            raise UserError(INSTALL)
+        self.source = locate_model(config.model)  # checked once, before any worker starts and before torch is imported (seconds)
         if config.data_parallel > 1:
             self._start_workers()
             return

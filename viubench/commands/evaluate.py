@@ -15,12 +15,11 @@ from viubench.runner.config import RunConfig
 from viubench.runner.engine import run_eval
 from viubench.runner.failures import error_summary, run_failure
 from viubench.execution.options import ExecutorOptions
-from viubench.runner.results import task_results
+from viubench.runner.results import task_results, write_results
 from viubench.runner.usage import UsageCap, model_price, run_usage, usage_line
 from viubench.rundir.layout import RESULTS
 from viubench.rundir.manifest import read_manifest, read_run_manifest
 from viubench.report.terminal import results_tables
-from viubench.jsonfile import write_json_atomic
 
 
 def parse_fail_on_error(text: str | None) -> float | None:
@@ -249,7 +248,7 @@ def run_rescore_command(args: argparse.Namespace) -> int:
     manifest = read_run_manifest(run_dir)
     tasks = get_tasks(list(manifest["tasks"]))
     results = {task.name: task_results(run_dir, task.config) for task in tasks}
-    write_json_atomic(run_dir / RESULTS, {"run_id": run_dir.name, "model": manifest["config"]["model"], "tasks": results})
+    write_results(run_dir, manifest["config"]["model"], results, manifest["tasks"])
     for table in results_tables(manifest["config"]["model"], results, args.paper_compatible):
         stdout.print(table)
     console.print(f"rewrote {run_dir / RESULTS}", markup=False)

@@ -28,13 +28,16 @@ def data_origin(task: Task) -> str:
 def run_list_command(args: argparse.Namespace) -> int:
     if args.what == "models":
         return list_models(args)
-    table = Table(title="tasks")
-    for column in ("task", "kind", "domain", "metric", "VideoSpec", "data"):
-        table.add_column(column)
+    from viubench.interop.task_names import lmms_eval_names
+
+    table = Table(title="tasks (--tasks also takes lmms-eval's names of the same benchmark)")
+    for column in ("task", "lmms-eval name", "kind", "domain", "metric", "VideoSpec", "data"):
+        table.add_column(column, overflow="fold")  # a long name folds onto the next line, never cut
     for name, task in sorted(all_tasks().items()):
         spec = task.config.video
         video = "stored frames, exact" if spec.stored else f"{spec.fps:g} fps, <= {spec.max_frames} frames, <= {spec.max_pixels} px, {spec.decoder}"
-        table.add_row(name, task.config.kind, task.config.domain, task.config.metric, video, data_origin(task))
+        others = ", ".join(other for other in lmms_eval_names(name) if other != name)
+        table.add_row(name, others or "-", task.config.kind, task.config.domain, task.config.metric, video, data_origin(task))
     stdout.print(table)
     return 0
 
@@ -43,12 +46,19 @@ def list_models(args: argparse.Namespace) -> int:
     from viubench.models import BASELINES, load_models
 
     table = Table(title="models (aliases; also hf:PATH_OR_ID, vllm:PATH_OR_ID, openai:NAME)")
-    for column in ("alias", "backend", "model", "options", "description"):
+    for column in ("alias", "backend", "model", "options", "USD per M tokens in/out", "description"):
         table.add_column(column)
     for name, entry in sorted(load_models(args.models_file).items()):
         options = ", ".join(f"{k}={v}" for k, v in entry.options.items())
-        table.add_row(name, entry.backend, entry.model, options, entry.description)
+        table.add_row(name, entry.backend, entry.model, options, _price(entry.price_in, entry.price_out), entry.description)
     for baseline in BASELINES:
-        table.add_row(baseline, "-", "-", "", "needs no model")
+        table.add_row(baseline, "-", "-", "", "-", "needs no model")
     stdout.print(table)
     return 0
+
+
+def _price(price_in: float | None, price_out: float | None) -> str:
+    """"2.5 / 10" (USD per million prompt / completion tokens), "-" where no price is set."""
+    if price_in is None and price_out is None:
+        return "-"
+    return " / ".join("?" if price is None else f"{price:g}" for price in (price_in, price_out))

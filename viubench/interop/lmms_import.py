@@ -30,10 +30,9 @@ from viubench.errors import UserError
 from viubench.interop.lmms_export import dataset_identity
 from viubench.interop.lmms_output import LmmsOutput, filtered_text, find_output, has_reasoning_block, read_samples, response_text
 from viubench.interop.lmms_tasks import TaskMap, task_map
-from viubench.jsonfile import write_json_atomic
 from viubench.rundir.record import SampleRecord, answered_record
-from viubench.runner.results import task_results
-from viubench.rundir.layout import RESULTS, SAMPLES
+from viubench.runner.results import task_results, write_results
+from viubench.rundir.layout import SAMPLES
 from viubench.rundir.manifest import environment, write_manifest
 from viubench.task.registry import Task, TaskContext, get_tasks
 from viubench.task.sample import Sample
@@ -124,7 +123,7 @@ def _write_run(output: LmmsOutput, run_dir: Path, by_task: dict[str, list[tuple[
         dataset = next(({k: v for k, v in s.metadata.items() if k.startswith("dataset")} for s in samples), {})
         manifest_tasks[name] = task_entry(output, task, [m for m, _ in members], dataset) | {"reasoning_blocks": reasoning.__dict__}
     results = {name: task_results(run_dir, tasks[name].config) for name in by_task}
-    write_json_atomic(run_dir / RESULTS, {"run_id": run_dir.name, "model": outcome.model, "tasks": results})
+    write_results(run_dir, outcome.model, results, manifest_tasks)
     write_manifest(run_dir, manifest(output, run_dir, manifest_tasks, outcome, data))
     outcome.results = results
     return outcome

@@ -122,6 +122,8 @@ def _ask(pending: list[Pending], protocol: JudgeProtocol, backend: Backend, jour
         stats.asked += 1
         raw = None if response.text is None else redact(bounded(response.text, item.call.max_new_tokens), secrets)  # kept only as long as asked for
         line: dict[str, Any] = {"id": item.ident, "call": item.call.name, "prompt_hash": item.digest, "attempt": item.attempt, "raw": raw, "verdict": None, "error": None}
+        if response.usage:
+            line["usage"] = dict(response.usage)  # what the judge's provider metered: the run's judge cost
         if response.error is not None:
             message = redact(response.error.message, secrets)
             line["error"] = {"kind": response.error.kind, "message": message}

@@ -30,7 +30,7 @@ DESCRIPTIONS: dict[str, str] = {
     "Saturation": "the colors in the video become oversaturated and unnaturally vibrant",
     "ZoomIn": "the video is zoomed in",
     "ZoomOut": "the video is zoomed out",
-    "Mirror": "The video is mirrored horizontally",
+    "Mirror": "The video is mirrored horizontally",  # capital T as in the released scripts (docs/benchmark.md §3.1)
     "Shuffle": (
         "the frames are shuffled, this means the order of events is scrambled, making the action appear "
         "illogical and chaotic"

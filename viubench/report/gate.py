@@ -31,7 +31,7 @@ from typing import Literal
 import numpy as np
 
 from viubench.errors import UserError
-from viubench.report.leaderboard import Leaderboard, TaskScores
+from viubench.report.leaderboard import Leaderboard, TaskScores, key_in_words
 from viubench.runner.results import mean_of_subtasks
 from viubench.scoring.significance import holm, permutation_p, sign_flip_p, unpaired_interval
 
@@ -57,7 +57,7 @@ class Finding:
 
     @property
     def name(self) -> str:
-        return f"{self.key} {self.task}/{self.score}"
+        return f"{self.task}/{self.score} of {key_in_words(self.key)}"
 
     def describe(self) -> str:
         if self.current is None:
@@ -108,7 +108,7 @@ def check(current: Leaderboard, baseline: Leaderboard, tolerance: float, allow_d
         key, task, before, after = changed[0]
         more = f" (and {len(changed) - 1} more)" if len(changed) > 1 else ""
         raise UserError(
-            f"{key} {task} was evaluated on other data than the baseline ({_describe_identity(after)} here, "
+            f"{task} of {key_in_words(key)} was evaluated on other data than the baseline ({_describe_identity(after)} here, "
             f"{_describe_identity(before)} in the baseline){more}: "
             "gate against a baseline of the same data, or pass --allow-dataset-change"
         )
@@ -119,17 +119,17 @@ def check(current: Leaderboard, baseline: Leaderboard, tolerance: float, allow_d
                 result.findings.append(Finding(key, task, "overall", before.overall, None, "missing", regression=True))
             continue
         if _other_data(before, after):
-            result.notes.append(f"note: {key} {task}: other data than the baseline (--allow-dataset-change): compared unpaired")
+            result.notes.append(f"note: {task} of {key_in_words(key)}: other data than the baseline (--allow-dataset-change): compared unpaired")
         if before.protocol.get("judge") != after.protocol.get("judge"):  # judged by another judge, or one side not at all
             result.notes.append(
-                f"note: {key} {task}: judged by {after.protocol.get('judge') or 'no judge'} here, "
+                f"note: {task} of {key_in_words(key)}: judged by {after.protocol.get('judge') or 'no judge'} here, "
                 f"{before.protocol.get('judge') or 'no judge'} in the baseline: not compared (judged scores depend on the judge)"
             )
             continue
         for side, scores in (("here", after), ("in the baseline", before)):
             if scores.errors_exceed_share is not None:
                 result.notes.append(
-                    f"note: {key} {task}: errors in {100 * scores.errors / max(1, scores.n):.0f}% of the samples {side} "
+                    f"note: {task} of {key_in_words(key)}: errors in {100 * scores.errors / max(1, scores.n):.0f}% of the samples {side} "
                     f"(more than {100 * scores.errors_exceed_share:g}%): that score is not the model's ability"
                 )
         result.findings += _compare_task(key, task, before, after)

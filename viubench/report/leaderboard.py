@@ -6,7 +6,8 @@
      "entries": [{
         "model": "qwen3-vl",                        # --model of the run(s)
         "protocol": {"frames": 48, "limit": null},  # the run settings that make numbers comparable
-        "key": "qwen3-vl|frames=48|limit=None",     # one row per key
+        "key": "qwen3-vl|frames=48|limit=None",     # one row per key (|max_pixels=P, |min_pixels=P,
+                                                    #  |max_new_tokens=N appended where a run set them)
         "runs": ["qwen3-vl-1a2b3c4d5e"],
         "scores": {"viubench": {
             "overall": 19.5, "ci95": [18.2, 20.9], "n": 2700, "errors": 0, "parse_failures": 3,
@@ -106,23 +107,44 @@ class Leaderboard(BaseModel):
         return data
 
 
+PROTOCOL_EXTRAS = ("max_pixels", "min_pixels", "max_new_tokens")  # in a row's key only where a run set them
+
+
 def entry_key(model: str, protocol: dict[str, Any]) -> str:
-    return f"{model}|frames={protocol['frames']}|limit={protocol['limit']}"
+    """A row's key: runs share a row only where every setting that changes the numbers is the same. The
+    pixel bounds and the generation budget appear only where set, so rows of default runs keep their keys."""
+    extras = "".join(f"|{name}={protocol[name]}" for name in PROTOCOL_EXTRAS if protocol.get(name) is not None)
+    return f"{model}|frames={protocol['frames']}|limit={protocol['limit']}{extras}"
 
 
 def key_in_words(key: str) -> str:
     """A row's key as a person reads it: "random (frames: task default, limit: none)" for the stored
-    "random|frames=None|limit=None"."""
+    "random|frames=None|limit=None"; "(..., max pixels: 200704)" where a run set it."""
     model, _, rest = key.rpartition("|frames=")
     if not model:
         return key
-    frames, _, limit = rest.partition("|limit=")
-    frames = "task default" if frames == "None" else frames
-    return f"{model} (frames: {frames}, limit: {'none' if limit in ('None', '') else limit})"
+    frames, *settings = rest.split("|")
+    words = [f"frames: {'task default' if frames == 'None' else frames}"]
+    for setting in settings:
+        name, _, value = setting.partition("=")
+        words.append(f"{name.replace('_', ' ')}: {'none' if value in ('None', '') else value}")
+    return f"{model} ({', '.join(words)})"
+
+
+def _protocol(run: RunView) -> dict[str, Any]:
+    """The run settings that make numbers comparable (see ``entry_key``)."""
+    config = run.manifest["config"]
+    protocol = {"frames": run.frames, "limit": config.get("limit")}
+    tasks = [entry or {} for entry in run.manifest.get("tasks", {}).values()]
+    budgets = [entry["generation_budget"]["max_new_tokens"] for entry in tasks if entry.get("generation_budget")]
+    budget = budgets[0] if budgets else None  # the model's max_new_tokens (one per run), where a task's default was not used
+    sampled = any(not (entry.get("video") or {}).get("stored") for entry in tasks)  # pixel bounds change nothing for stored frames
+    extras = {"max_new_tokens": budget} | ({"max_pixels": config.get("max_pixels"), "min_pixels": config.get("min_pixels")} if sampled else {})
+    return protocol | {name: value for name, value in extras.items() if value is not None}
 
 
 def run_entry(run: RunView) -> Entry:
-    protocol = {"frames": run.frames, "limit": run.manifest["config"].get("limit")}
+    protocol = _protocol(run)
     scores = {}
     for task, result in run.results.items():
         overall = result["overall"]

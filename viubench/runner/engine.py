@@ -11,6 +11,7 @@ process alone journals and writes the run directory either way.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -24,11 +25,10 @@ from viubench.config import validate_strict
 from viubench.errors import UserError, redact, secret_values
 from viubench.execution.options import ExecutorOptions
 from viubench.execution.workers import exclusive
-from viubench.jsonfile import write_json_atomic
 from viubench.judge.config import JudgeConfig
 from viubench.judge.run import judge_run
 from viubench.rundir.journal import Journal
-from viubench.rundir.layout import LOCK, MANIFEST, RESULTS, SAMPLES
+from viubench.rundir.layout import LOCK, MANIFEST, SAMPLES
 from viubench.rundir.manifest import environment, read_run_manifest, write_manifest
 from viubench.rundir.record import SampleRecord
 from viubench.console import console
@@ -37,7 +37,7 @@ from viubench.runner.contamination import TrainedOn, check_contamination, traini
 from viubench.runner.failures import RefusalWatch
 from viubench.runner.executor import SampleRunner
 from viubench.runner.local import LocalRunner
-from viubench.runner.results import task_results
+from viubench.runner.results import task_results, write_results
 from viubench.runner.usage import UsageCap
 from viubench.task.prepare import prepare_hint
 from viubench.task.registry import Task, TaskContext, get_tasks
@@ -98,6 +98,7 @@ def run_eval(
         start.config = start.config.model_copy(update={"judge": judge})
     _check_prepared(start.config)
     fresh = not start.run_dir.exists()
+    new_out = not start.run_dir.parent.exists()  # the --out folder this command would create
     try:
         with exclusive(start.run_dir / LOCK, f"run directory {start.run_dir}", wait):
             if (start.run_dir / MANIFEST).is_file():  # what the run holds now, after any process before us
@@ -106,6 +107,9 @@ def run_eval(
     except (UserError, OSError, KeyboardInterrupt):
         if fresh and not _journaled(start.run_dir):  # failed before its first sample: leave nothing behind
             shutil.rmtree(start.run_dir, ignore_errors=True)
+            if new_out:
+                with contextlib.suppress(OSError):  # only while empty: another command may have written beside it
+                    start.run_dir.parent.rmdir()
         raise
 
 
@@ -186,8 +190,7 @@ def _run_locked(start: RunStart, progress: ProgressHook | None, executor: Execut
     finally:
         runner.close()
         results = {name: task_results(run_dir, task.config) for name, task in ((t.name, t) for t in tasks)}
-        protocol = {name: differences for name, differences in notes.items() if differences}
-        write_json_atomic(run_dir / RESULTS, {"run_id": run_dir.name, "model": config.model, "tasks": results} | ({"paper_protocol": protocol} if protocol else {}))
+        write_results(run_dir, config.model, results, manifest["tasks"])
         manifest["status"] = status
         manifest["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
         write_manifest(run_dir, manifest)

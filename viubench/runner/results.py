@@ -40,12 +40,13 @@ from typing import Any
 
 import numpy as np
 
+from viubench.jsonfile import write_json_atomic
 from viubench.judge.results import RULE_SCORED, judged_block, judged_units, judging, rule_aggregate
 from viubench.paths import natural_key
-from viubench.rundir.layout import SAMPLES
+from viubench.rundir.layout import RESULTS, SAMPLES
 from viubench.rundir.journal import read_journal
 from viubench.rundir.record import CUT, SampleRecord
-from viubench.runner.usage import usage_entry
+from viubench.runner.usage import judge_usage, usage_entry
 from viubench.scoring.metrics import RESAMPLES, bootstrap_interval, recall_at, resampled_means
 from viubench.task.spec import Aggregate, PairRule, TaskConfig
 
@@ -328,6 +329,9 @@ def task_results(run_dir: Path, config: TaskConfig) -> dict[str, Any]:
     if found is not None:
         aggregates[RULE_SCORED] = rule_aggregate(summarize([e for e in items.entries(items.order(config.subtasks)) if not e.needs_judge]))
         overall |= judged_block(found, items)
+        spent = judge_usage(run_dir, config.name, found.judge) if found.judge is not None else None
+        if spent is not None:
+            overall["judge"]["usage"] = spent
     per_sample = {
         "id": [ident for name in order for ident in units.by_subtask[name]],
         "subtask": [name for name in order for _ in units.by_subtask[name]],
@@ -345,3 +349,10 @@ def task_results(run_dir: Path, config: TaskConfig) -> dict[str, Any]:
         "subtasks": subtasks,
         "per_sample": per_sample,  # columnar: what reports pair runs on (errors score 0); one row per unit
     } | usage_entry(run_dir, lines)  # tokens, requests, latency and cost of an API model's run
+
+
+def write_results(run_dir: Path, model: str, results: dict[str, Any], manifest_tasks: dict[str, Any]) -> None:
+    """``results.json`` of ``run_dir``, with ``paper_protocol``: how each task that ran off the paper's protocol
+    differed (its manifest entry says), so every writer (eval, rescore, import) keeps the mark."""
+    protocol = {name: list(entry["paper_protocol"]) for name, entry in manifest_tasks.items() if name in results and (entry or {}).get("paper_protocol")}
+    write_json_atomic(run_dir / RESULTS, {"run_id": run_dir.name, "model": model, "tasks": results} | ({"paper_protocol": protocol} if protocol else {}))

@@ -116,28 +116,58 @@ def usage_entry(run_dir: Path, records: list[SampleRecord]) -> dict[str, Any]:
     return {} if block is None else {"usage": block}
 
 
+def judge_usage(run_dir: Path, task: str, judge: dict[str, Any]) -> dict[str, Any] | None:
+    """What the run's judge (``judge``: the manifest's model and key) spent on ``task``: the tokens its
+    provider metered over every journaled call of that judge (retried and unparsable ones too), its
+    requests and, where the judge model's price is known, the cost in USD. None where nothing was metered."""
+    from viubench.judge.journal import journal_path, read_judge_lines
+
+    lines = [line for line in read_judge_lines(journal_path(run_dir, task)) if line.get("judge") == judge.get("key") and line.get("usage")]
+    if not lines:
+        return None
+    prompt = sum(int(line["usage"].get("prompt_tokens") or 0) for line in lines)
+    completion = sum(int(line["usage"].get("completion_tokens") or 0) for line in lines)
+    block: dict[str, Any] = {"prompt_tokens": prompt, "completion_tokens": completion, "requests": sum(int(line["usage"].get("attempts") or 1) for line in lines)}
+    price = model_price(str(judge.get("model", "")))
+    if price is not None:
+        block["cost_usd"] = round(price.cost(prompt, completion), 6)
+        block["price"] = price.model_dump()
+    return block
+
+
 def run_usage(results: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
-    """The ``usage`` blocks of every task of a run added up (latencies: the slowest task's), or None."""
+    """The ``usage`` blocks of every task of a run added up (latencies: the slowest task's), and what its
+    judge spent (``judge``), or None for a run that metered nothing."""
     blocks = [result["usage"] for result in results.values() if result.get("usage")]
-    if not blocks:
+    judged = [usage for result in results.values() if (usage := ((result.get("overall") or {}).get("judge") or {}).get("usage"))]
+    if not blocks and not judged:
         return None
     total: dict[str, Any] = {key: sum(block[key] for block in blocks) for key in ("prompt_tokens", "completion_tokens", "requests", "retries", "errors")}
     for key in ("latency_p50_s", "latency_p95_s"):
         found = [block[key] for block in blocks if block.get(key) is not None]
         total[key] = max(found) if found else None
-    if all("cost_usd" in block for block in blocks):
+    if blocks and all("cost_usd" in block for block in blocks):
         total["cost_usd"] = round(sum(block["cost_usd"] for block in blocks), 6)
+    if judged:
+        total["judge"] = {key: sum(block[key] for block in judged) for key in ("prompt_tokens", "completion_tokens", "requests")}
+        if all("cost_usd" in block for block in judged):
+            total["judge"]["cost_usd"] = round(sum(block["cost_usd"] for block in judged), 6)
     return total
 
 
 def usage_line(usage: dict[str, Any]) -> str:
-    """One line for the console and the report."""
+    """One line for the console and the report: the model's spending, then its judge's where it had one."""
     latency = "" if usage.get("latency_p50_s") is None else f", latency p50 {usage['latency_p50_s']:.2f} s / p95 {usage['latency_p95_s']:.2f} s"
     cost = f", cost ${usage['cost_usd']:.4f}" if "cost_usd" in usage else ", cost unknown (no price_in/price_out for this model)"
-    return (
+    line = (
         f"{usage['prompt_tokens']:,} prompt + {usage['completion_tokens']:,} completion tokens, {usage['requests']:,} requests "
         f"({usage['retries']:,} retries), {usage['errors']:,} errors{latency}{cost}"
-    )
+    ) if usage["requests"] or "judge" not in usage else "the model metered nothing"
+    judge = usage.get("judge")
+    if judge:
+        spent = f"cost ${judge['cost_usd']:.4f}" if "cost_usd" in judge else "cost unknown (no price for the judge model)"
+        line += f"; judge: {judge['prompt_tokens']:,} prompt + {judge['completion_tokens']:,} completion tokens, {judge['requests']:,} requests, {spent}"
+    return line
 
 
 def run_usage_line(results: dict[str, dict[str, Any]]) -> str | None:
