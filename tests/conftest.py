@@ -1,6 +1,12 @@
 from __future__ import annotations
 
+import os
 import sys
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Workers share the cores: one compute thread each (torch, numpy and the commands the tests start inherit
+    # it), rather than each worker's threads spinning against the other's. Set before anything imports numpy.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
 from pathlib import Path
 
 import pytest
