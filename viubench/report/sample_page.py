@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from viubench.report.legend import meaning, short_label
 from viubench.report.samples import RESULTS, SampleBrowser
+from viubench.rundir.journal import collection_paused
 
 PAGE_TEXT_LIMIT = 1000  # characters of one sample text shown in the page; the rest is in the sidecar file
 _SIDECAR_NAME = re.compile(r"sample-\d+-[a-z]+\.txt")
@@ -41,10 +42,16 @@ class _Texts:
                 if _SIDECAR_NAME.fullmatch(old.name) and old.is_file():
                     old.unlink()
 
-    def add(self, text: str | None, key: str, field: str) -> int:
+    def add(self, text: str | None, field: str, number: int, run: int | None = None) -> int:
+        """The index of ``text`` in ``strings`` (-1 for None); ``field`` of item ``number`` (of ``run``'s
+        answer) names it where it is cut: ``cut["FIELD:NUMBER"]`` or ``cut["FIELD:RUN:NUMBER"]``."""
         if text is None:
             return -1
+        found = self._index.get(text)
+        if found is not None:
+            return found
         if len(text) > PAGE_TEXT_LIMIT:
+            key = f"{field}:{number}" if run is None else f"{field}:{run}:{number}"
             name = f"sample-{self._files}-{field}.txt"
             self._files += 1
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -62,34 +69,37 @@ def sample_columns(browser: SampleBrowser, page: Path) -> dict[str, Any]:
     ``answers`` (response, extracted, score, result, error, target; -1 / null where the run has no answer),
     texts as indexes into ``strings``; ``cut`` names the texts cut for the page."""
     texts = _Texts(page)
-    tasks = list(dict.fromkeys(item.task for item in browser.items))
-    subtasks = list(dict.fromkeys(item.subtask for item in browser.items))
+    add = texts.add
+    tasks = {task: index for index, task in enumerate(dict.fromkeys(item.task for item in browser.items))}
+    subtasks = {subtask: index for index, subtask in enumerate(dict.fromkeys(item.subtask for item in browser.items))}
+    results = {result: index for index, result in enumerate(RESULTS)}
     items: dict[str, list[Any]] = {name: [] for name in ("task", "subtask", "id", "question", "target", "strip", "hint")}
     strips: list[dict[str, Any]] = []
     answers = [{name: [] for name in ("response", "extracted", "score", "result", "error", "target")} for _ in browser.runs]
-    for number, item in enumerate(browser.items):
-        items["task"].append(tasks.index(item.task))
-        items["subtask"].append(subtasks.index(item.subtask))
-        items["id"].append(texts.add(item.id, f"id:{number}", "id"))
-        items["question"].append(texts.add(item.question, f"question:{number}", "question"))
-        items["target"].append(texts.add(item.target, f"target:{number}", "target"))
-        items["hint"].append(texts.add(item.hint, f"hint:{number}", "hint"))
-        if item.strip is not None:
-            strips.append(item.strip)
-        items["strip"].append(len(strips) - 1 if item.strip is not None else -1)
-        for run, columns in enumerate(answers):
-            answer = item.answers.get(run)
-            if answer is None:
-                for name in columns:
-                    columns[name].append(-1 if name != "score" else None)
-                continue
-            columns["response"].append(texts.add(answer.response, f"response:{run}:{number}", "response"))
-            columns["extracted"].append(texts.add(answer.extracted, f"extracted:{run}:{number}", "extracted"))
-            columns["score"].append(round(answer.score, 4))
-            columns["result"].append(RESULTS.index(answer.result))
-            columns["error"].append(texts.add(answer.error, f"error:{run}:{number}", "error"))
-            columns["target"].append(texts.add(answer.target, f"target:{run}:{number}", "target"))
-    return {"runs": browser.runs, "tasks": tasks, "subtasks": subtasks, "results": list(RESULTS), "items": items,
+    with collection_paused():  # millions of list entries, no cycles: see collection_paused
+        for number, item in enumerate(browser.items):
+            items["task"].append(tasks[item.task])
+            items["subtask"].append(subtasks[item.subtask])
+            items["id"].append(add(item.id, "id", number))
+            items["question"].append(add(item.question, "question", number))
+            items["target"].append(add(item.target, "target", number))
+            items["hint"].append(add(item.hint, "hint", number))
+            if item.strip is not None:
+                strips.append(item.strip)
+            items["strip"].append(len(strips) - 1 if item.strip is not None else -1)
+            for run, columns in enumerate(answers):
+                answer = item.answers.get(run)
+                if answer is None:
+                    for name in columns:
+                        columns[name].append(-1 if name != "score" else None)
+                    continue
+                columns["response"].append(add(answer.response, "response", number, run))
+                columns["extracted"].append(add(answer.extracted, "extracted", number, run))
+                columns["score"].append(round(answer.score, 4))
+                columns["result"].append(results[answer.result])
+                columns["error"].append(add(answer.error, "error", number, run))
+                columns["target"].append(add(answer.target, "target", number, run))
+    return {"runs": browser.runs, "tasks": list(tasks), "subtasks": list(subtasks), "results": list(RESULTS), "items": items,
             "answers": answers, "strings": texts.strings, "cut": texts.cut, "strips": strips}
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from viubench.dataset.store import ITEMS_FILE
 from viubench.report.runs import RunView
-from viubench.rundir.journal import read_journal
+from viubench.rundir.journal import collection_paused, read_journal
 from viubench.rundir.layout import SAMPLES
 from viubench.rundir.record import SampleRecord
 
@@ -85,6 +85,26 @@ def answer_of(record: SampleRecord) -> Answer:
 def sample_browser(runs: list[RunView], tasks: list[str], per_task: int | None, strips: int) -> SampleBrowser:
     """Every journaled sample (at most ``per_task`` per run and task where given), grouped by item
     (task and id) across runs; ``strips`` items per task and subtype get a frame strip."""
+    with collection_paused():  # a million answers are built and kept: see collection_paused
+        items, first_record = _gather(runs, tasks, per_task)
+    shown: dict[tuple[str, str], int] = {}
+    frames = _Frames()
+    for key, item in items.items():
+        group = (item.task, item.subtask)
+        run, record = first_record[key]
+        if shown.get(group, 0) < strips:
+            item.strip = frames.strip(run, item.task, record)
+            if item.strip is not None:
+                shown[group] = shown.get(group, 0) + 1
+            elif record.previews:
+                item.hint = UNAVAILABLE
+        if item.strip is None and item.hint is None:
+            item.hint = frames.hint(run, item.task, record)
+    return SampleBrowser([run.label for run in runs], list(items.values()))
+
+
+def _gather(runs: list[RunView], tasks: list[str], per_task: int | None) -> tuple[dict[tuple[str, str], Item], dict[tuple[str, str], tuple[RunView, SampleRecord]]]:
+    """The items (task, id) of every run's journals with each run's answer, and the first record of each."""
     items: dict[tuple[str, str], Item] = {}
     first_record: dict[tuple[str, str], tuple[RunView, SampleRecord]] = {}
     for index, run in enumerate(runs):
@@ -105,20 +125,7 @@ def sample_browser(runs: list[RunView], tasks: list[str], per_task: int | None, 
                 if _text(record.target) != item.target:
                     answer.target = _text(record.target)
                 item.answers[index] = answer  # a later line of the same id (a rescored retry) wins
-    shown: dict[tuple[str, str], int] = {}
-    frames = _Frames()
-    for key, item in items.items():
-        group = (item.task, item.subtask)
-        run, record = first_record[key]
-        if shown.get(group, 0) < strips:
-            item.strip = frames.strip(run, item.task, record)
-            if item.strip is not None:
-                shown[group] = shown.get(group, 0) + 1
-            elif record.previews:
-                item.hint = UNAVAILABLE
-        if item.strip is None and item.hint is None:
-            item.hint = frames.hint(run, item.task, record)
-    return SampleBrowser([run.label for run in runs], list(items.values()))
+    return items, first_record
 
 
 class _Frames:

@@ -7,6 +7,8 @@ the run resumes; every readable line is kept, and only the samples of unreadable
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import os
 from pathlib import Path
@@ -64,11 +66,26 @@ class Journal:
             self._handle = None
 
 
+@contextlib.contextmanager
+def collection_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while many objects are built and kept (journal records,
+    what a report makes of them). Each of its full passes walks every live object, and they come more
+    often the more objects are made: reading a million records took three times as long with it running.
+    Records hold no reference cycles, so nothing is left uncollected once it runs again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _split_lines(path: Path) -> tuple[list[tuple[SampleRecord, bytes]], list[tuple[int, bytes]]]:
     """The journal's readable records with their lines, and (line number, bytes) of every unreadable line."""
     good: list[tuple[SampleRecord, bytes]] = []
     bad: list[tuple[int, bytes]] = []
-    with open(path, "rb") as handle:
+    with open(path, "rb") as handle, collection_paused():
         for number, line in enumerate(handle, start=1):
             record = _parse(line)
             if record is None:
