@@ -4,8 +4,9 @@ carries every one of the 1,020,000 answers (or --samples-per-task of each run an
 
     python scripts/bench_report.py [--runs 20] [--samples 3000] [--samples-per-task N] [--work DIR]
 
-Target: under 5 seconds, HTML under 20 MB. The runs are synthetic but have the real run-directory
-layout (manifest.json, samples/TASK.jsonl, results.json computed by viubench itself). The time is split
+Target: under 5 seconds, HTML under 20 MB (set when the sample browser held 30 answers per run; with
+every answer, 1,020,000 here, reading the journals dominates). The runs are synthetic but have the
+real run-directory layout (manifest.json, samples/TASK.jsonl, results.json computed by viubench itself). The time is split
 into reading and scoring (content) and rendering, beside the time of the same report without its
 sample browser, measured in the same run.
 """
