@@ -2,8 +2,8 @@
 
 Published layout: ``charades_sta_test.txt`` with lines ``VIDEO START END##sentence`` (seconds), and
 the Charades videos as ``Charades_v1_480/VIDEO.mp4`` (obtained separately: ``viubench prepare
-charades-sta --data DIR`` lists the named videos that are missing). The annotations give no duration: a window past
-the decoded video is clamped to it, a reversed one turned round, and the sample says why
+charades-sta --data DIR`` lists the named videos that are missing). The annotations give no duration:
+a window past the decoded video is clamped to it, a reversed one turned round, and the sample says why
 (``target_adjusted``), as for the other grounding benchmarks.
 """
 

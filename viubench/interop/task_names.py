@@ -44,8 +44,6 @@ def task_names(names: list[str]) -> list[str]:
     return list(dict.fromkeys(task_name(name, known) for name in names))
 
 
-
-
 def lmms_eval_names(task: str) -> list[str]:
     """lmms-eval's names that ``--tasks`` takes for viubench's ``task`` (the same benchmark and protocol)."""
     return sorted(name for name in _WHOLE if (mapped := task_map(name)) is not None and mapped.task == task)

@@ -65,6 +65,7 @@ class JudgeJournal:
     judge: str  # the judge's fingerprint
     version: str  # the protocol's
     states: dict[tuple[str, str, str], CallState] = field(default_factory=dict)  # (id, call, prompt hash)
+    usage: list[dict[str, Any]] = field(default_factory=list)  # what the provider metered, per journaled attempt
     _handle: Any = None
 
     @classmethod
@@ -95,6 +96,8 @@ class JudgeJournal:
             self._handle = None
 
     def _apply(self, line: dict[str, Any]) -> None:
+        if line.get("usage"):
+            self.usage.append(line["usage"])
         key = (str(line.get("id")), str(line.get("call")), str(line.get("prompt_hash")))
         state = self.states.setdefault(key, CallState())
         if state.done:

@@ -37,6 +37,7 @@ class Judging:
     errors: int = 0
     pending: int = 0
     addressed: int = 0  # replies that speak to the judge (flagged, never obeyed)
+    usage: list[dict[str, Any]] = field(default_factory=list)  # the judge's metered usage, one entry per attempt
 
 
 def judging(run_dir: Path, config: TaskConfig) -> Judging | None:
@@ -49,6 +50,7 @@ def judging(run_dir: Path, config: TaskConfig) -> Judging | None:
     if judge is None:
         return found
     journal = JudgeJournal.open(run_dir, config.name, str(judge.get("key")), protocol.version)
+    found.usage = journal.usage
     for ident, record in judgeable(run_dir, config.name).items():
         found.addressed += addresses_judge(record.response)
         settled = settled_verdicts(ident, record, protocol, journal)

@@ -329,7 +329,7 @@ def task_results(run_dir: Path, config: TaskConfig) -> dict[str, Any]:
     if found is not None:
         aggregates[RULE_SCORED] = rule_aggregate(summarize([e for e in items.entries(items.order(config.subtasks)) if not e.needs_judge]))
         overall |= judged_block(found, items)
-        spent = judge_usage(run_dir, config.name, found.judge) if found.judge is not None else None
+        spent = judge_usage(found.usage, str(found.judge.get("model", ""))) if found.judge is not None else None
         if spent is not None:
             overall["judge"]["usage"] = spent
     per_sample = {

@@ -116,19 +116,16 @@ def usage_entry(run_dir: Path, records: list[SampleRecord]) -> dict[str, Any]:
     return {} if block is None else {"usage": block}
 
 
-def judge_usage(run_dir: Path, task: str, judge: dict[str, Any]) -> dict[str, Any] | None:
-    """What the run's judge (``judge``: the manifest's model and key) spent on ``task``: the tokens its
-    provider metered over every journaled call of that judge (retried and unparsable ones too), its
-    requests and, where the judge model's price is known, the cost in USD. None where nothing was metered."""
-    from viubench.judge.journal import journal_path, read_judge_lines
-
-    lines = [line for line in read_judge_lines(journal_path(run_dir, task)) if line.get("judge") == judge.get("key") and line.get("usage")]
-    if not lines:
+def judge_usage(usage: list[dict[str, Any]], model: str) -> dict[str, Any] | None:
+    """What a task's judge (``model``) spent: the tokens its provider metered over every journaled attempt
+    (``usage``: retried and unparsable ones too), its requests and, where the judge model's price is known,
+    the cost in USD. None where nothing was metered."""
+    if not usage:
         return None
-    prompt = sum(int(line["usage"].get("prompt_tokens") or 0) for line in lines)
-    completion = sum(int(line["usage"].get("completion_tokens") or 0) for line in lines)
-    block: dict[str, Any] = {"prompt_tokens": prompt, "completion_tokens": completion, "requests": sum(int(line["usage"].get("attempts") or 1) for line in lines)}
-    price = model_price(str(judge.get("model", "")))
+    prompt = sum(int(entry.get("prompt_tokens") or 0) for entry in usage)
+    completion = sum(int(entry.get("completion_tokens") or 0) for entry in usage)
+    block: dict[str, Any] = {"prompt_tokens": prompt, "completion_tokens": completion, "requests": sum(int(entry.get("attempts") or 1) for entry in usage)}
+    price = model_price(model)
     if price is not None:
         block["cost_usd"] = round(price.cost(prompt, completion), 6)
         block["price"] = price.model_dump()
