@@ -82,3 +82,19 @@ def test_preview_of_a_cut_items_file_or_into_a_read_only_folder_is_one_line(smal
     with read_only(tmp_path / "ro"):
         done = viubench_cli("preview", str(small_viubench), some_id, "--out", str(tmp_path / "ro" / "x.png"), cache=tmp_path / "cache")
     assert done.returncode == 2 and "Traceback" not in done.stderr and str(tmp_path / "ro") in done.stderr
+
+
+def test_reading_a_journal_leaves_the_garbage_collector_as_it_found_it(finished_run: Path) -> None:
+    """The collector is paused while a journal is read (a million records read in a third of the time),
+    and afterwards it runs again, or stays off where the caller had turned it off."""
+    import gc
+
+    from viubench.rundir.journal import collection_paused, read_journal
+
+    journal = finished_run / "samples" / "viubench.jsonl"
+    assert gc.isenabled()
+    assert len(list(read_journal(journal))) == 18 and gc.isenabled()
+    with collection_paused():
+        assert not gc.isenabled() and len(list(read_journal(journal))) == 18
+        assert not gc.isenabled()  # the inner pause ended without turning it back on
+    assert gc.isenabled()
