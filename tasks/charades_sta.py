@@ -38,13 +38,17 @@ ANNOTATIONS = "charades_sta_test.txt"
 VIDEO_FOLDERS = ("Charades_v1_480", "videos", "")
 
 
-def load(context: TaskContext) -> Iterator[Sample | UnreadableSample]:
-    root = data_folder(context, CONFIG)
+def _annotations(root: Path) -> Path:
     annotations = root / ANNOTATIONS
     if not annotations.is_file():
         raise UserError(f"charades-sta: {annotations} not found (the published test annotations)")
+    return annotations
+
+
+def load(context: TaskContext) -> Iterator[Sample | UnreadableSample]:
+    root = data_folder(context, CONFIG)
     durations: dict[str, float | None] = {}
-    with open(annotations, encoding="utf-8") as handle:
+    with open(_annotations(root), encoding="utf-8") as handle:
         for number, line in enumerate(handle):
             if line.strip():
                 yield _sample(root, number, line.strip(), durations)
@@ -78,10 +82,7 @@ def _sample(root: Path, number: int, line: str, durations: dict[str, float | Non
 
 
 def _annotation_lines(root: Path) -> list[str]:
-    annotations = root / ANNOTATIONS
-    if not annotations.is_file():
-        raise UserError(f"charades-sta: {annotations} not found (the published test annotations)")
-    return [line.strip() for line in annotations.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [line.strip() for line in _annotations(root).read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def videos(root: Path) -> list[str]:
